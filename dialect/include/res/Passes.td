@@ -1,0 +1,58 @@
+//===- Passes.td - Passes of the res dialect ---------------*- tablegen -*-===//
+
+#ifndef RES_PASSES_TD
+#define RES_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ResUnrollRepeat : Pass<"res-unroll-repeat"> {
+  let summary = "Unroll res.repeat into copies of its body";
+  let description = [{
+    Replaces every `res.repeat` (innermost first) by `count` copies of its
+    body, in sequence: copy `i` receives the carried values produced by copy
+    `i - 1` (the repeat's `inits` for the first) and `res.instance %stack[i]`
+    slices of the stacked parameters; the repeat's results become the values
+    yielded by the last copy. With `max-count=N`, only repeats with
+    `count <= N` are unrolled, so that deep stacks keep their loop.
+
+    ```mlir
+    %y = res.repeat 2 carry(%h = %x : tensor<4xf32>) params(%p = %P : tensor<2x4xf32>) {
+      %s = res.add %h, %p : tensor<4xf32>
+      res.yield %s : tensor<4xf32>
+    }
+    ```
+    becomes
+    ```mlir
+    %p0 = res.instance %P[0] : tensor<2x4xf32> -> tensor<4xf32>
+    %s0 = res.add %x, %p0 : tensor<4xf32>
+    %p1 = res.instance %P[1] : tensor<2x4xf32> -> tensor<4xf32>
+    %s1 = res.add %s0, %p1 : tensor<4xf32>
+    ```
+  }];
+  let options = [
+    Option<"maxCount", "max-count", "int64_t", /*default=*/"-1",
+           "Only unroll repeats with count <= max-count (-1: no limit)">
+  ];
+  // A carried value that became more static than the repeat's result type
+  // is cast back with tensor.cast.
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
+def ResInferShapes : Pass<"res-infer-shapes", "::mlir::ModuleOp"> {
+  let summary = "Refine result types with the ops' shape inference";
+  let description = [{
+    Walks every function in order and asks each op implementing
+    `InferTypeOpInterface` for its result types given its current operands.
+    Where the inferred type is more static than the current one (for
+    instance after a function argument's type was specialised from
+    `tensor<?x784xf32>` to `tensor<32x784xf32>`), the result type is refined:
+    each dimension that is static in either type becomes static. Carried
+    block arguments of `res.repeat` follow their inits. Finally each
+    function's result types are set to the types it returns, unless the
+    function is called from within the module (its call sites would no
+    longer match). An op whose operands became contradictory reports the
+    inference error and the pass fails.
+  }];
+}
+
+#endif // RES_PASSES_TD
