@@ -197,3 +197,11 @@ func.func @instance(%W: tensor<8x1024x512xf32>) -> tensor<1024x512xf32> {
   %w = res.instance %W[3] : tensor<8x1024x512xf32> -> tensor<1024x512xf32>
   return %w : tensor<1024x512xf32>
 }
+
+// A declared result type may be more static than the inferred one.
+// CHECK-LABEL: func.func @refined_result
+// CHECK: res.linear %{{.*}}, %{{.*}} : (tensor<?x784xf32>, tensor<512x784xf32>) -> tensor<8x512xf32>
+func.func @refined_result(%x: tensor<?x784xf32>, %w: tensor<512x784xf32>) -> tensor<8x512xf32> {
+  %0 = res.linear %x, %w : (tensor<?x784xf32>, tensor<512x784xf32>) -> tensor<8x512xf32>
+  return %0 : tensor<8x512xf32>
+}

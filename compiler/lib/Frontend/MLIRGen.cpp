@@ -469,6 +469,7 @@ FailureOr<RValue> Generator::runBody(const FunctionDecl &fn, Scope &scope) {
                                     << v->describe(names());
         return failure();
       }
+      v->loc = stmt.value->getLoc();
       return *v;
     }
     if (scope.inst->members.count(stmt.target)) {
@@ -486,8 +487,6 @@ FailureOr<RValue> Generator::applyBlock(LayerInst &inst, llvm::ArrayRef<RValue> 
                                         SMLoc at) {
   const FunctionDecl &fn = *inst.block->forward;
   std::string where = inst.path.empty() ? inst.typeName : inst.path;
-  DiagEmitter::Frame frame(sema.getDiag(), at,
-                           "in '" + where + "' (" + inst.typeName + ") called here");
   if (args.size() != fn.args.size()) {
     error(at) << "'" << where << "' takes " << fn.args.size() << " input"
               << (fn.args.size() == 1 ? "" : "s") << ", got " << args.size();
@@ -505,6 +504,9 @@ FailureOr<RValue> Generator::applyBlock(LayerInst &inst, llvm::ArrayRef<RValue> 
       return failure();
     scope.locals[arg.name] = args[i];
   }
+  // Errors inside the body get a note pointing at this call.
+  DiagEmitter::Frame frame(sema.getDiag(), at,
+                           "in '" + where + "' (" + inst.typeName + ") called here");
   auto result = runBody(fn, scope);
   if (failed(result))
     return failure();

@@ -28,12 +28,7 @@ std::string RValue::describe(const SymbolNames &names) const {
   switch (kind) {
   case Kind::None: return "nothing";
   case Kind::Int: return "int " + std::to_string(i);
-  case Kind::Float: {
-    std::string s;
-    llvm::raw_string_ostream os(s);
-    os << "float " << f;
-    return s;
-  }
+  case Kind::Float: return "float " + formatNumber(f);
   case Kind::Bool: return b ? "bool true" : "bool false";
   case Kind::String: return "string \"" + s + "\"";
   case Kind::List: return "a list of " + std::to_string(list.size());
@@ -239,8 +234,9 @@ LogicalResult Sema::checkProgram() {
   for (const BlockDecl *decl : module.decls) {
     auto [it, inserted] = seen.insert({decl->name, decl});
     if (!inserted) {
-      diag.error(decl->loc) << "'" << decl->name << "' is defined twice";
-      diag.error(it->second->loc);
+      auto d = diag.error(decl->loc);
+      d << "'" << decl->name << "' is defined twice";
+      d.attachNote(diag.loc(it->second->loc)) << "the first definition is here";
       return failure();
     }
     if (lookupBuiltinLayer(decl->name) || lookupBuiltinFunction(decl->name)) {

@@ -6,6 +6,7 @@
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/MathExtras.h"
 #include <algorithm>
+#include <cstdio>
 
 using namespace resc;
 
@@ -113,4 +114,10 @@ std::optional<Dim> resc::product(llvm::ArrayRef<Dim> dims) {
     result = *next;
   }
   return result;
+}
+
+std::string resc::formatNumber(double value) {
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%g", value);
+  return buf;
 }

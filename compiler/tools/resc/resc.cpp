@@ -17,6 +17,7 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/ToolUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -50,6 +51,11 @@ static cl::opt<std::string> modelName("model", cl::desc("The model to compile wh
 static cl::opt<bool> verifyDiagnostics(
     "verify-diagnostics",
     cl::desc("Check that emitted diagnostics match expected-* lines in the input"),
+    cl::init(false), cl::cat(rescCategory));
+
+static cl::opt<bool> splitInputFile(
+    "split-input-file",
+    cl::desc("Compile each '# -----'-separated chunk of the input on its own (for tests)"),
     cl::init(false), cl::cat(rescCategory));
 
 static int compile(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
@@ -110,23 +116,33 @@ int main(int argc, char **argv) {
     return 1;
   }
 
-  mlir::MLIRContext context;
-  context.loadDialect<res::ResDialect, mlir::func::FuncDialect>();
-  // Diagnostics carry FileLineColLoc, not IR dumps.
-  context.printOpOnDiagnostic(false);
-
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
+  // One compilation per buffer (the whole file, or each chunk under
+  // --split-input-file); each gets a fresh context and diagnostics handler.
+  auto processBuffer = [&](std::unique_ptr<llvm::MemoryBuffer> buffer,
+                           llvm::raw_ostream &os) -> mlir::LogicalResult {
+    mlir::MLIRContext context;
+    context.loadDialect<res::ResDialect, mlir::func::FuncDialect>();
+    // Diagnostics carry FileLineColLoc, not IR dumps.
+    context.printOpOnDiagnostic(false);
+    llvm::SourceMgr sourceMgr;
+    sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
+    if (verifyDiagnostics) {
+      mlir::SourceMgrDiagnosticVerifierHandler handler(sourceMgr, &context);
+      compile(sourceMgr, context, os);
+      return handler.verify();
+    }
+    mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+    return mlir::success(compile(sourceMgr, context, os) == 0);
+  };
 
   int status;
-  if (verifyDiagnostics) {
-    mlir::SourceMgrDiagnosticVerifierHandler handler(sourceMgr, &context);
-    compile(sourceMgr, context, output->os());
-    status = failed(handler.verify()) ? 1 : 0;
-  } else {
-    mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
-    status = compile(sourceMgr, context, output->os());
-  }
+  if (splitInputFile)
+    status = failed(mlir::splitAndProcessBuffer(std::move(input), processBuffer,
+                                                output->os(), "# -----", "// -----"))
+                 ? 1
+                 : 0;
+  else
+    status = failed(processBuffer(std::move(input), output->os())) ? 1 : 0;
   if (status == 0)
     output->keep();
   return status;

@@ -50,9 +50,12 @@ def ResInferShapes : Pass<"res-infer-shapes", "::mlir::ModuleOp"> {
     block arguments of `res.repeat` follow their inits. Finally each
     function's result types are set to the types it returns, unless the
     function is called from within the module (its call sites would no
-    longer match). An op whose operands became contradictory reports the
-    inference error and the pass fails.
+    longer match). Users outside the `res` dialect that need the old type
+    (a kept signature's `func.return`, `func.call`, tensor ops) receive a
+    `tensor.cast` back to it. An op whose operands became contradictory
+    reports the inference error and the pass fails.
   }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
 #endif // RES_PASSES_TD

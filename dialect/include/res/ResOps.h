@@ -36,10 +36,16 @@ class ShapeChecked
 public:
   static mlir::LogicalResult verifyTrait(mlir::Operation *op) {
     llvm::SmallVector<mlir::Type> inferred;
-    return ConcreteType::inferReturnTypes(
-        op->getContext(), op->getLoc(), op->getOperands(),
-        op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
-        op->getRegions(), inferred);
+    if (mlir::failed(ConcreteType::inferReturnTypes(
+            op->getContext(), op->getLoc(), op->getOperands(),
+            op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
+            op->getRegions(), inferred)))
+      return mlir::failure();
+    if (!ConcreteType::isCompatibleReturnTypes(inferred, op->getResultTypes()))
+      return op->emitOpError("result type(s) ")
+             << op->getResultTypes() << " do not match the inferred type(s) "
+             << inferred;
+    return mlir::success();
   }
 };
 } // namespace OpTrait
@@ -47,5 +53,31 @@ public:
 
 #define GET_OP_CLASSES
 #include "res/ResOps.h.inc"
+
+#include "mlir/IR/Builders.h"
+
+namespace res {
+/// Creates an `OpTy` whose result types are inferred, like
+/// `OpTy::create(builder, loc, args...)`, but returns failure (after the
+/// shape error was reported at `loc`) instead of aborting when the operands
+/// do not fit. `args` are those of OpTy's builders without result types,
+/// e.g. `createChecked<LinearOp>(b, loc, x, w, bias)`. Not for RepeatOp
+/// (whose builder cannot fail).
+template <typename OpTy, typename... Args>
+mlir::FailureOr<OpTy> createChecked(mlir::OpBuilder &builder,
+                                    mlir::Location loc, Args &&...args) {
+  mlir::OperationState state(loc, OpTy::getOperationName());
+  // The builders taking explicit result types do not run the inference.
+  OpTy::build(builder, state, mlir::TypeRange(), std::forward<Args>(args)...);
+  llvm::SmallVector<mlir::Type> types;
+  if (mlir::failed(OpTy::inferReturnTypes(
+          builder.getContext(), loc, state.operands,
+          state.attributes.getDictionary(builder.getContext()),
+          state.getRawProperties(), state.regions, types)))
+    return mlir::failure();
+  state.addTypes(types);
+  return llvm::cast<OpTy>(builder.create(state));
+}
+} // namespace res
 
 #endif // RES_RESOPS_H

@@ -12,6 +12,7 @@
 include "res/ResDialect.td"
 include "mlir/IR/OpBase.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/IR/OpAsmInterface.td"
 include "mlir/Interfaces/ControlFlowInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -584,8 +585,8 @@ def Res_MseOp : Res_PureOp<"mse"> {
 //===----------------------------------------------------------------------===//
 
 def Res_RepeatOp : Res_InferOp<"repeat", [
-    AttrSizedOperandSegments, RecursiveMemoryEffects,
-    SingleBlock]> {
+    AttrSizedOperandSegments, RecursiveMemoryEffects, SingleBlock,
+    DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmBlockArgumentNames"]>]> {
   let summary = "A block applied `count` times in sequence, with stacked parameters";
   let description = [{
     `repeat(n) Block(...)` as one region over the block's body, so that the

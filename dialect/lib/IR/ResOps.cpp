@@ -198,6 +198,14 @@ void RepeatOp::print(OpAsmPrinter &p) {
                 /*printBlockTerminators=*/true);
 }
 
+void RepeatOp::getAsmBlockArgumentNames(Region &region,
+                                        OpAsmSetValueNameFn setNameFn) {
+  for (BlockArgument arg : getCarriedArgs())
+    setNameFn(arg, "carry");
+  for (BlockArgument arg : getParamArgs())
+    setNameFn(arg, "param");
+}
+
 LogicalResult RepeatOp::verifyRegions() {
   int64_t count = getCountAttr().getInt();
   if (count < 0)

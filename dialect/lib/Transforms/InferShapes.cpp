@@ -10,6 +10,8 @@
 #include "res/ResOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 
@@ -40,9 +42,34 @@ Type refine(Type current, Type inferred) {
   return RankedTensorType::get(shape, c.getElementType(), c.getEncoding());
 }
 
+/// Gives `value` the type `type`. Users outside the res dialect may require
+/// the exact old type (func.call, tensor ops, ...): they get a tensor.cast
+/// back to it, except the function's return when its signature is updated.
+void setType(Value value, Type type, bool keepReturns) {
+  Type old = value.getType();
+  if (old == type)
+    return;
+  value.setType(type);
+  SmallVector<OpOperand *> strictUses;
+  for (OpOperand &use : value.getUses()) {
+    Operation *user = use.getOwner();
+    if (isa<ResDialect>(user->getDialect()) ||
+        (!keepReturns && isa<func::ReturnOp>(user)))
+      continue;
+    strictUses.push_back(&use);
+  }
+  if (strictUses.empty())
+    return;
+  OpBuilder builder(value.getContext());
+  builder.setInsertionPointAfterValue(value);
+  Value cast = tensor::CastOp::create(builder, value.getLoc(), old, value);
+  for (OpOperand *use : strictUses)
+    use->set(cast);
+}
+
 /// Refines the results of `op`; fails (after the op reported why) if its
 /// operands no longer admit any result type.
-LogicalResult refineResults(InferTypeOpInterface op) {
+LogicalResult refineResults(InferTypeOpInterface op, bool keepReturns) {
   Operation *operation = op.getOperation();
   SmallVector<Type> inferred;
   if (failed(op.inferReturnTypes(
@@ -56,12 +83,12 @@ LogicalResult refineResults(InferTypeOpInterface op) {
            << inferred.size() << " result types for "
            << operation->getNumResults() << " results";
   for (auto [result, type] : llvm::zip_equal(operation->getResults(), inferred))
-    result.setType(refine(result.getType(), type));
+    setType(result, refine(result.getType(), type), keepReturns);
   // The carried block arguments of a repeat follow its (refined) inits.
   if (auto repeat = dyn_cast<RepeatOp>(operation))
     for (auto [arg, init] :
          llvm::zip_equal(repeat.getCarriedArgs(), repeat.getInits()))
-      arg.setType(refine(arg.getType(), init.getType()));
+      setType(arg, refine(arg.getType(), init.getType()), keepReturns);
   return success();
 }
 
@@ -71,25 +98,26 @@ struct ResInferShapes : res::impl::ResInferShapesBase<ResInferShapes> {
     for (auto func : module.getOps<func::FuncOp>()) {
       if (func.isExternal())
         continue;
+      // A function called in the module keeps its signature (its call
+      // sites would no longer type-check); values it returns are cast back.
+      bool keepSignature = !SymbolTable::symbolKnownUseEmpty(func, module);
       // Pre-order: an op is refined before the ops nested in its regions,
       // so a repeat's block arguments are refined before its body.
       WalkResult walk = func.walk<WalkOrder::PreOrder>([&](Operation *op) {
         auto iface = dyn_cast<InferTypeOpInterface>(op);
-        if (iface && failed(refineResults(iface)))
+        if (iface && failed(refineResults(iface, keepSignature)))
           return WalkResult::interrupt();
         return WalkResult::advance();
       });
       if (walk.wasInterrupted())
         return signalPassFailure();
-      updateSignature(func, module);
+      if (!keepSignature)
+        updateSignature(func);
     }
   }
 
-  /// Sets the function's result types to the types it returns, unless it is
-  /// called in the module (call sites would no longer type-check).
-  void updateSignature(func::FuncOp func, ModuleOp module) {
-    if (!SymbolTable::symbolKnownUseEmpty(func, module))
-      return;
+  /// Sets the function's result types to the types it returns.
+  void updateSignature(func::FuncOp func) {
     auto returns = llvm::to_vector(func.getBody().getOps<func::ReturnOp>());
     if (returns.size() != 1)
       return;

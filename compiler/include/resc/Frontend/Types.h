@@ -81,6 +81,9 @@ struct TensorType {
 
 mlir::Type toMLIR(DType dtype, mlir::MLIRContext *ctx);
 
+/// A number as a person writes it (%g): 0.5, 1e-05, 3.
+std::string formatNumber(double value);
+
 /// Multiplies `dims`; nullopt on overflow.
 std::optional<Dim> product(llvm::ArrayRef<Dim> dims);
 

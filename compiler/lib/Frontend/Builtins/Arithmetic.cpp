@@ -30,7 +30,7 @@ FailureOr<RValue> resc::emitArith(Elaborator &el, BinaryOp op, const RValue &lhs
       return failure();
     }
     if (v.kind == RValue::Kind::Float && !isFloat(other.type.dtype)) {
-      el.error(at) << what << ": cannot combine the float " << v.f
+      el.error(at) << what << ": cannot combine the float " << formatNumber(v.f)
                    << " with the integer tensor " << el.str(other.type);
       return failure();
     }

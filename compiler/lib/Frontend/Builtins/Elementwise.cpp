@@ -66,7 +66,7 @@ class Dropout : public BuiltinFunction {
     const RValue &x = args["input"];
     double p = args.getFloat("p");
     if (!(p >= 0 && p < 1)) {
-      el.error(args.locOf("p")) << "dropout probability must be in [0, 1), got " << p;
+      el.error(args.locOf("p")) << "dropout probability must be in [0, 1), got " << formatNumber(p);
       return failure();
     }
     if (failed(el.requireFloat(x, "dropout", at)))

@@ -172,11 +172,11 @@ class BatchNorm2d : public BuiltinLayer {
       return failure();
     double eps = b.args().getFloat("eps"), momentum = b.args().getFloat("momentum");
     if (!(eps > 0)) {
-      b.error("eps") << "'eps' must be positive, got " << eps;
+      b.error("eps") << "'eps' must be positive, got " << formatNumber(eps);
       return failure();
     }
     if (!(momentum >= 0 && momentum <= 1)) {
-      b.error("momentum") << "'momentum' must be in [0, 1], got " << momentum;
+      b.error("momentum") << "'momentum' must be in [0, 1], got " << formatNumber(momentum);
       return failure();
     }
     int64_t c = b.args().getInt("num_features");
@@ -217,7 +217,7 @@ class LayerNorm : public BuiltinLayer {
     if (failed(positive(b, "normalized_shape")))
       return failure();
     if (!(b.args().getFloat("eps") > 0)) {
-      b.error("eps") << "'eps' must be positive, got " << b.args().getFloat("eps");
+      b.error("eps") << "'eps' must be positive, got " << formatNumber(b.args().getFloat("eps"));
       return failure();
     }
     int64_t d = b.args().getInt("normalized_shape");

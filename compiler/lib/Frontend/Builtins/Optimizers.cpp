@@ -7,6 +7,8 @@
 
 #include "resc/Frontend/Builtins.h"
 
+#include "llvm/Support/FormatVariadic.h"
+
 using namespace resc;
 using llvm::StringRef;
 using mlir::failure;
@@ -19,13 +21,14 @@ static LogicalResult inRange(const BoundArgs &args, DiagEmitter &diag, StringRef
   double v = args.getFloat(name);
   if (v >= lo && (hiOpen ? v < hi : v <= hi))
     return success();
+  auto g = formatNumber;
   auto d = diag.error(args.locOf(name));
-  d << optimizer << ": '" << name << "' must be in [" << lo << ", ";
+  d << optimizer << ": '" << name << "' must be in [" << g(lo) << ", ";
   if (hi == INFINITY)
     d << "inf)";
   else
-    d << hi << (hiOpen ? ")" : "]");
-  d << ", got " << v;
+    d << g(hi) << (hiOpen ? ")" : "]");
+  d << ", got " << g(v);
   return failure();
 }
 
