@@ -7,6 +7,7 @@
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Format.h"
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 
 using namespace resc;
@@ -222,7 +223,7 @@ Token Lexer::lexNumber(const char *start) {
   if (!isFloat && !tok.getIntegerValue())
     return emitError(start, "integer literal '" + tok.getSpelling() +
                                 "' does not fit in 64 bits");
-  if (isFloat && !tok.getFloatValue())
+  if (isFloat && (!tok.getFloatValue() || !std::isfinite(*tok.getFloatValue())))
     return emitError(start, "number '" + tok.getSpelling() +
                                 "' is out of range");
   return tok;

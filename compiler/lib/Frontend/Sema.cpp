@@ -198,6 +198,11 @@ LogicalResult Sema::checkRecursion() {
         const BlockDecl *callee = lookupBlock(call->callee);
         if (!callee)
           continue;
+        if (callee->isModel) {
+          diag.error(call->getLoc()) << "'" << call->callee
+                                     << "' is a model; only blocks can be used as layers";
+          return failure();
+        }
         path.push_back({decl, call});
         if (marks[callee] == Mark::Active) {
           std::string chain;
