@@ -676,6 +676,8 @@ LogicalResult Generator::genEntry(const FunctionDecl *fn, StringRef funcName, bo
   }
   mlir::func::ReturnOp::create(b, loc(fn->body.back().loc), result->value);
   func.setFunctionType(b.getFunctionType(argTypes, result->value.getType()));
+  // The result's symbolic dims, so the ABI can size outputs from the inputs.
+  func.setResultAttr(0, "res.dims", dimsAttr(result->type));
   return success();
 }
 

@@ -1,29 +1,25 @@
 //===- res-opt.cpp - Optimizer driver for the res dialect -----------------===//
 //
-// Parses, verifies, transforms and prints IR in the res, func, arith and
-// tensor dialects: `res-opt in.mlir --res-unroll-repeat --canonicalize`.
+// mlir-opt with the res dialect and every resc pass: any stage of resc's
+// pipeline can be replayed alone, e.g.
+//   res-opt in.mlir --res-unroll-repeat --canonicalize
+//   res-opt in.mlir --res-convert-to-linalg
+//   res-opt in.mlir --pass-pipeline='<text from resc/Pipeline/Pipeline.cpp>'
 //
 //===----------------------------------------------------------------------===//
 
-#include "res/Passes.h"
 #include "res/ResDialect.h"
+#include "resc/Pipeline/Pipeline.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
-#include "mlir/Transforms/Passes.h"
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
-  registry.insert<res::ResDialect, mlir::func::FuncDialect,
-                  mlir::arith::ArithDialect, mlir::tensor::TensorDialect>();
-
-  res::registerResPasses();
-  mlir::registerCanonicalizerPass();
-  mlir::registerCSEPass();
-
+  registry.insert<res::ResDialect>();
+  // Upstream dialects and passes come from the MLIR shared library, so
+  // registering all of them costs start-up time only.
+  resc::registerPipelineDependencies(registry);
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "res optimizer driver\n", registry));
 }

@@ -1,6 +1,7 @@
 //===- resc.cpp - the resc compiler driver ----------------------*- C++ -*-===//
 //
-//   resc model.res --emit=ast|res [-o out] [-D name=value]... [--model M]
+//   resc model.res [-o model.so] [--emit=ast|res|linalg|llvm-mlir|llvm|asm|obj|
+//        header|so] [-D name=value]... [--model M] [--target-cpu=CPU]
 //
 // Errors in the program are printed as `file:line:col: error: ...` with the
 // source line and a caret; resc exits 1 on any error and never crashes on
@@ -12,6 +13,8 @@
 #include "resc/Frontend/MLIRGen.h"
 #include "resc/Frontend/Parser.h"
 #include "resc/Frontend/Sema.h"
+#include "resc/Pipeline/Pipeline.h"
+#include "resc/Target/Target.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -19,6 +22,9 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/ToolUtilities.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
@@ -30,16 +36,28 @@ static cl::OptionCategory rescCategory("resc options");
 
 static cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<model.res>"),
                                           cl::Required, cl::cat(rescCategory));
-static cl::opt<std::string> outputFilename("o", cl::desc("Output file ('-' for stdout)"),
-                                           cl::value_desc("file"), cl::init("-"),
-                                           cl::cat(rescCategory));
+static cl::opt<std::string> outputFilename(
+    "o", cl::desc("Output file ('-' for stdout; default: <input>.so for --emit=so, "
+                  "stdout otherwise)"),
+    cl::value_desc("file"), cl::init(""), cl::cat(rescCategory));
 
-enum class Emit { AST, Res };
+enum class Emit { AST, Res, Linalg, LLVMMLIR, LLVMIR, Asm, Obj, Header, SharedLib };
 static cl::opt<Emit> emitAction(
-    "emit", cl::desc("What to produce"), cl::init(Emit::Res),
+    "emit", cl::desc("What to produce"), cl::init(Emit::SharedLib),
     cl::values(clEnumValN(Emit::AST, "ast", "the parsed syntax tree"),
-               clEnumValN(Emit::Res, "res", "the `res` dialect (one function per entry point)")),
+               clEnumValN(Emit::Res, "res", "the `res` dialect (one function per entry point)"),
+               clEnumValN(Emit::Linalg, "linalg", "linalg/tensor/arith/math/scf on tensors"),
+               clEnumValN(Emit::LLVMMLIR, "llvm-mlir", "the MLIR LLVM dialect"),
+               clEnumValN(Emit::LLVMIR, "llvm", "optimized LLVM IR with the C-ABI entry points"),
+               clEnumValN(Emit::Asm, "asm", "assembly for the target CPU"),
+               clEnumValN(Emit::Obj, "obj", "an object file"),
+               clEnumValN(Emit::Header, "header", "the C header for direct linking"),
+               clEnumValN(Emit::SharedLib, "so", "a shared library (the default)")),
     cl::cat(rescCategory));
+static cl::opt<std::string> targetCPU(
+    "target-cpu", cl::desc("CPU to generate code for: 'native' (default, this machine) "
+                           "or an LLVM CPU name such as x86-64-v3 for a portable library"),
+    cl::init("native"), cl::cat(rescCategory));
 
 static cl::list<std::string> defines("D", cl::Prefix,
                                      cl::desc("Override a model parameter or pin a "
@@ -58,8 +76,11 @@ static cl::opt<bool> splitInputFile(
     cl::desc("Compile each '# -----'-separated chunk of the input on its own (for tests)"),
     cl::init(false), cl::cat(rescCategory));
 
+static std::string sharedLibraryPath;
+static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os);
+
 static int compile(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
-                   llvm::raw_ostream &os) {
+                   llvm::raw_pwrite_stream &os) {
   auto module = parseModule(sourceMgr, &context);
   if (!module)
     return 1;
@@ -93,13 +114,85 @@ static int compile(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
   auto ir = generateModule(sema, *instance);
   if (!ir)
     return 1;
-  ir->print(os);
+  if (emitAction == Emit::Res) {
+    ir->print(os);
+    return 0;
+  }
+  return lower(*ir, os);
+}
+
+/// Everything after the res dialect: ABI, pipelines, LLVM, machine code.
+static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os) {
+  auto abi = buildModelABI(module);
+  if (failed(abi))
+    return 1;
+  if (emitAction == Emit::Header) {
+    emitHeader(*abi, os);
+    return 0;
+  }
+  renameEntryPoints(module, *abi);
+  if (failed(runPipeline(module, resToLinalgPipeline())))
+    return 1;
+  if (emitAction == Emit::Linalg) {
+    module.print(os);
+    return 0;
+  }
+  if (failed(runPipeline(module, linalgToLLVMPipeline())))
+    return 1;
+  if (emitAction == Emit::LLVMMLIR) {
+    module.print(os);
+    return 0;
+  }
+  llvm::LLVMContext llvmContext;
+  auto llvmModule = emitLLVMModule(module, *abi, llvmContext);
+  if (!llvmModule)
+    return 1;
+  CodegenOptions options;
+  options.cpu = targetCPU;
+  std::string error;
+  if (failed(optimizeModule(*llvmModule, options, error))) {
+    llvm::WithColor::error(llvm::errs(), "resc") << error << "\n";
+    return 1;
+  }
+  if (emitAction == Emit::LLVMIR) {
+    llvmModule->print(os, nullptr);
+    return 0;
+  }
+  if (emitAction == Emit::Asm || emitAction == Emit::Obj) {
+    if (failed(emitMachineCode(*llvmModule, options, emitAction == Emit::Asm, os, error))) {
+      llvm::WithColor::error(llvm::errs(), "resc") << error << "\n";
+      return 1;
+    }
+    return 0;
+  }
+  // A shared library: an object in a temporary file, then the linker.
+  llvm::SmallString<128> objPath;
+  int fd;
+  if (auto ec = llvm::sys::fs::createTemporaryFile("resc", "o", fd, objPath)) {
+    llvm::WithColor::error(llvm::errs(), "resc")
+        << "cannot create a temporary file: " << ec.message() << "\n";
+    return 1;
+  }
+  llvm::FileRemover removeObj(objPath);
+  {
+    llvm::raw_fd_ostream objStream(fd, /*shouldClose=*/true);
+    if (failed(emitMachineCode(*llvmModule, options, false, objStream, error))) {
+      llvm::WithColor::error(llvm::errs(), "resc") << error << "\n";
+      return 1;
+    }
+  }
+  if (failed(linkSharedLibrary(objPath, sharedLibraryPath, error))) {
+    llvm::WithColor::error(llvm::errs(), "resc") << error << "\n";
+    return 1;
+  }
   return 0;
 }
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
-  cl::HideUnrelatedOptions(rescCategory);
+  resc::registerPipelineOptions();
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv,
                               "resc: compiles neural networks with residual "
                               "connections (.res) ahead of time\n");
@@ -110,7 +203,20 @@ int main(int argc, char **argv) {
     llvm::WithColor::error(llvm::errs(), "resc") << errorMessage << "\n";
     return 1;
   }
-  auto output = mlir::openOutputFile(outputFilename, &errorMessage);
+  // A shared library is written by the linker; everything else to -o.
+  std::string outputPath = outputFilename;
+  if (emitAction == Emit::SharedLib) {
+    if (outputPath.empty() || outputPath == "-") {
+      llvm::SmallString<128> path(llvm::sys::path::filename(inputFilename));
+      llvm::sys::path::replace_extension(path, "so");
+      outputPath = std::string(path);
+    }
+    sharedLibraryPath = outputPath;
+    outputPath = "-";
+  } else if (outputPath.empty()) {
+    outputPath = "-";
+  }
+  auto output = mlir::openOutputFile(outputPath, &errorMessage);
   if (!output) {
     llvm::WithColor::error(llvm::errs(), "resc") << errorMessage << "\n";
     return 1;
@@ -118,9 +224,13 @@ int main(int argc, char **argv) {
 
   // One compilation per buffer (the whole file, or each chunk under
   // --split-input-file); each gets a fresh context and diagnostics handler.
+  mlir::DialectRegistry registry;
+  registry.insert<res::ResDialect>();
+  resc::registerPipelineDependencies(registry);
   auto processBuffer = [&](std::unique_ptr<llvm::MemoryBuffer> buffer,
-                           llvm::raw_ostream &os) -> mlir::LogicalResult {
-    mlir::MLIRContext context;
+                           llvm::raw_ostream &) -> mlir::LogicalResult {
+    llvm::raw_pwrite_stream &os = output->os();
+    mlir::MLIRContext context(registry);
     context.loadDialect<res::ResDialect, mlir::func::FuncDialect>();
     // Diagnostics carry FileLineColLoc, not IR dumps.
     context.printOpOnDiagnostic(false);

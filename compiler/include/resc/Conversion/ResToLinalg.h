@@ -1,0 +1,24 @@
+//===- ResToLinalg.h - patterns lowering res to linalg ----------*- C++ -*-===//
+//
+// One populate function per op family, torch-mlir style; the pass in
+// ResToLinalgPass.cpp only collects them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RESC_CONVERSION_RESTOLINALG_H
+#define RESC_CONVERSION_RESTOLINALG_H
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace resc {
+
+void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
+void populateContractionPatterns(mlir::RewritePatternSet &patterns);
+void populateReductionPatterns(mlir::RewritePatternSet &patterns);
+void populateShapePatterns(mlir::RewritePatternSet &patterns);
+void populateLossPatterns(mlir::RewritePatternSet &patterns);
+void populateRepeatPatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace resc
+
+#endif // RESC_CONVERSION_RESTOLINALG_H

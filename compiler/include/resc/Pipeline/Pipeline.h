@@ -1,0 +1,39 @@
+//===- Pipeline.h - the pass pipelines of resc ------------------*- C++ -*-===//
+//
+// The textual pipelines below are exactly what `resc` runs on the module;
+// `res-opt` can replay any of them with
+// `res-opt --pass-pipeline='builtin.module(<pipeline>)'` (docs/passes.md).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RESC_PIPELINE_PIPELINE_H
+#define RESC_PIPELINE_PIPELINE_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LogicalResult.h"
+#include "llvm/ADT/StringRef.h"
+
+namespace mlir {
+class DialectRegistry;
+}
+
+namespace resc {
+
+/// res on tensors -> linalg/tensor/arith/math/scf on tensors.
+llvm::StringRef resToLinalgPipeline();
+/// linalg on tensors -> the LLVM dialect (bufferization, deallocation, loops).
+llvm::StringRef linalgToLLVMPipeline();
+
+/// Registers every dialect, interface and pass the pipelines use.
+void registerPipelineDependencies(mlir::DialectRegistry &registry);
+
+/// Registers the pass-manager command-line options (--mlir-print-ir-after-all,
+/// --mlir-timing) that runPipeline applies.
+void registerPipelineOptions();
+
+/// Runs `pipeline` on `module`; errors are reported through the context.
+mlir::LogicalResult runPipeline(mlir::ModuleOp module, llvm::StringRef pipeline);
+
+} // namespace resc
+
+#endif // RESC_PIPELINE_PIPELINE_H

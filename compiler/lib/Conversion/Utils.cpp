@@ -1,0 +1,143 @@
+//===- Utils.cpp - helpers shared by the res lowerings ----------*- C++ -*-===//
+
+#include "Utils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+
+Value resc::emptyTensorWithSizes(OpBuilder &b, Location loc, RankedTensorType type,
+                                 ArrayRef<Value> dynamicSizes) {
+  return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType(),
+                                 dynamicSizes);
+}
+
+Value resc::emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                        ValueRange sources) {
+  SmallVector<Value> sizes;
+  int64_t rank = type.getRank();
+  for (int64_t i = 0; i < rank; ++i) {
+    if (!type.isDynamicDim(i))
+      continue;
+    Value size;
+    for (Value s : sources) {
+      auto st = cast<RankedTensorType>(s.getType());
+      int64_t j = st.getRank() - rank + i;
+      if (j >= 0 && st.isDynamicDim(j)) {
+        size = tensor::DimOp::create(b, loc, s, j);
+        break;
+      }
+    }
+    assert(size && "a dynamic result dim needs a dynamic source dim");
+    sizes.push_back(size);
+  }
+  return emptyTensorWithSizes(b, loc, type, sizes);
+}
+
+Value resc::floatConst(OpBuilder &b, Location loc, Type type, double v) {
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, v));
+}
+
+Value resc::fill(OpBuilder &b, Location loc, Value init, double value) {
+  Type elt = cast<RankedTensorType>(init.getType()).getElementType();
+  Value c = floatConst(b, loc, elt, value);
+  return linalg::FillOp::create(b, loc, ValueRange{c}, ValueRange{init}).getResult(0);
+}
+
+AffineMap resc::broadcastMap(MLIRContext *ctx, RankedTensorType type, int64_t resultRank,
+                             RankedTensorType resultType) {
+  SmallVector<AffineExpr> exprs;
+  int64_t offset = resultRank - type.getRank();
+  for (int64_t j = 0; j < type.getRank(); ++j) {
+    int64_t i = j + offset;
+    bool broadcast = type.getDimSize(j) == 1 && resultType.getDimSize(i) != 1;
+    exprs.push_back(broadcast ? getAffineConstantExpr(0, ctx) : getAffineDimExpr(i, ctx));
+  }
+  return AffineMap::get(resultRank, 0, exprs, ctx);
+}
+
+Value resc::countAsFloat(OpBuilder &b, Location loc, Value value, ArrayRef<int64_t> dims,
+                         Type type) {
+  Value count = arith::ConstantIndexOp::create(b, loc, 1);
+  for (int64_t d : dims) {
+    Value size = tensor::DimOp::create(b, loc, value, d);
+    count = arith::MulIOp::create(b, loc, count, size);
+  }
+  Value asInt = arith::IndexCastOp::create(b, loc, b.getI64Type(), count);
+  return arith::SIToFPOp::create(b, loc, type, asInt);
+}
+
+Value resc::elementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
+                        ValueRange inputs,
+                        function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = resultType.getRank();
+  SmallVector<AffineMap> maps;
+  for (Value in : inputs)
+    maps.push_back(broadcastMap(ctx, cast<RankedTensorType>(in.getType()), rank, resultType));
+  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, ctx));
+  Value init = emptyTensor(b, loc, resultType, inputs);
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, inputs, ValueRange{init}, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value r = body(nb, nloc, args.drop_back());
+        linalg::YieldOp::create(nb, nloc, r);
+      });
+  return generic.getResult(0);
+}
+
+AffineMap resc::dropDimMap(MLIRContext *ctx, int64_t rank, int64_t dim) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t i = 0; i < rank; ++i)
+    if (i != dim)
+      exprs.push_back(getAffineDimExpr(i, ctx));
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+Value resc::reduceDim(OpBuilder &b, Location loc, Value input, int64_t dim, double init,
+                      function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> shape;
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (i == dim)
+      continue;
+    shape.push_back(type.getDimSize(i));
+    if (type.isDynamicDim(i))
+      sizes.push_back(tensor::DimOp::create(b, loc, input, i));
+  }
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  Value acc = fill(b, loc, emptyTensorWithSizes(b, loc, resultType, sizes), init);
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  iterators[dim] = utils::IteratorType::reduction;
+  SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(rank, ctx),
+                              dropDimMap(ctx, rank, dim)};
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, ValueRange{input}, ValueRange{acc}, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        linalg::YieldOp::create(nb, nloc, combine(nb, nloc, args[0], args[1]));
+      });
+  return generic.getResult(0);
+}
+
+Value resc::mapLike(OpBuilder &b, Location loc, Value like, ValueRange inputs,
+                    ArrayRef<AffineMap> inputMaps,
+                    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  auto type = cast<RankedTensorType>(like.getType());
+  int64_t rank = type.getRank();
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, b.getContext()));
+  SmallVector<utils::IteratorType> its(rank, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(b, loc, TypeRange{type}, inputs,
+                                   ValueRange{emptyTensor(b, loc, type, ValueRange{like})},
+                                   maps, its,
+                                   [&](OpBuilder &nb, Location nl, ValueRange args) {
+                                     linalg::YieldOp::create(nb, nl,
+                                                             body(nb, nl, args.drop_back()));
+                                   })
+      .getResult(0);
+}

@@ -1,0 +1,71 @@
+//===- Utils.h - helpers shared by the res lowerings ------------*- C++ -*-===//
+
+#ifndef RESC_LIB_CONVERSION_UTILS_H
+#define RESC_LIB_CONVERSION_UTILS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include <functional>
+
+namespace resc {
+
+/// An empty tensor of `type`; each dynamic dim `i` is taken from the first of
+/// `sources` whose dim at the same position counted from the right is
+/// dynamic too (how broadcasting and most ops relate result and inputs).
+mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::RankedTensorType type, mlir::ValueRange sources);
+
+/// An empty tensor of `type` whose dynamic sizes are given explicitly.
+mlir::Value emptyTensorWithSizes(mlir::OpBuilder &b, mlir::Location loc,
+                                 mlir::RankedTensorType type,
+                                 llvm::ArrayRef<mlir::Value> dynamicSizes);
+
+/// `init` filled with `value`.
+mlir::Value fill(mlir::OpBuilder &b, mlir::Location loc, mlir::Value init, double value);
+
+/// The map from a `resultRank`-dim iteration space to an operand of `type`,
+/// aligned from the right; static size-1 dims broadcast (map to 0).
+mlir::AffineMap broadcastMap(mlir::MLIRContext *ctx, mlir::RankedTensorType type,
+                             int64_t resultRank, mlir::RankedTensorType resultType);
+
+/// A float constant of `type`'s element type.
+mlir::Value floatConst(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type, double v);
+
+/// The number of elements along `dims` of `value`, as a float of `type`.
+mlir::Value countAsFloat(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
+                         llvm::ArrayRef<int64_t> dims, mlir::Type type);
+
+/// An elementwise linalg.generic over `inputs` (broadcast to `resultType`)
+/// computing `body(args)`.
+mlir::Value elementwise(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::RankedTensorType resultType, mlir::ValueRange inputs,
+                        llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                                       mlir::ValueRange)>
+                            body);
+
+/// Reduces `input` over `dim` (result drops it) with `combine`, from `init`.
+mlir::Value reduceDim(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                      int64_t dim, double init,
+                      llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                                     mlir::Value, mlir::Value)>
+                          combine);
+
+/// A map of a rank-r iteration space that drops `dim` (to read a reduced tensor).
+mlir::AffineMap dropDimMap(mlir::MLIRContext *ctx, int64_t rank, int64_t dim);
+
+/// A parallel generic producing a tensor shaped like `like` from `inputs`
+/// read through `inputMaps`.
+mlir::Value mapLike(mlir::OpBuilder &b, mlir::Location loc, mlir::Value like,
+                    mlir::ValueRange inputs, llvm::ArrayRef<mlir::AffineMap> inputMaps,
+                    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                                   mlir::ValueRange)>
+                        body);
+
+/// The `index`-th slice of a stacked [n, ...] tensor, leading dim dropped.
+mlir::Value sliceInstance(mlir::OpBuilder &b, mlir::Location loc, mlir::Value stack,
+                          mlir::Value index);
+
+} // namespace resc
+
+#endif // RESC_LIB_CONVERSION_UTILS_H

@@ -1,0 +1,60 @@
+//===- Pipeline.cpp - the pass pipelines of resc ----------------*- C++ -*-===//
+
+#include "resc/Pipeline/Pipeline.h"
+#include "res/Passes.h"
+#include "resc/Conversion/Passes.h"
+
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Support/Timing.h"
+
+using namespace mlir;
+
+llvm::StringRef resc::resToLinalgPipeline() {
+  return "res-convert-to-linalg, canonicalize, cse";
+}
+
+llvm::StringRef resc::linalgToLLVMPipeline() {
+  // Function boundaries keep identity layouts so the entry wrappers can
+  // build descriptors from plain pointers; deallocation makes every call
+  // leak-free and hands the result buffer to the caller.
+  return "one-shot-bufferize{bufferize-function-boundaries "
+         "function-boundary-type-conversion=identity-layout-map "
+         "allow-return-allocs-from-loops}, "
+         "canonicalize, cse, buffer-deallocation-pipeline, canonicalize, "
+         "func.func(convert-linalg-to-loops), lower-affine, convert-scf-to-cf, "
+         "expand-strided-metadata, lower-affine, finalize-memref-to-llvm, "
+         "convert-math-to-llvm, convert-math-to-libm, convert-arith-to-llvm, "
+         "convert-index-to-llvm, convert-cf-to-llvm, convert-func-to-llvm, "
+         "convert-ub-to-llvm, reconcile-unrealized-casts, canonicalize";
+}
+
+void resc::registerPipelineDependencies(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  static bool once = [] {
+    registerAllPasses();
+    res::registerResPasses();
+    resc::registerResConversionPasses();
+    return true;
+  }();
+  (void)once;
+}
+
+void resc::registerPipelineOptions() {
+  registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
+}
+
+LogicalResult resc::runPipeline(ModuleOp module, llvm::StringRef pipeline) {
+  PassManager pm(module.getContext());
+  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
+    return failure();
+  // --mlir-print-ir-after-all, --mlir-timing, ... when the tool registered them.
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  return pm.run(module);
+}

@@ -1,0 +1,99 @@
+//===- Codegen.cpp - LLVM O3 and machine code for the host ------*- C++ -*-===//
+
+#include "resc/Target/Target.h"
+
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+using namespace resc;
+
+/// A TargetMachine for the host triple and `options.cpu` ("native" = this
+/// machine's CPU and features). PIC: the code goes into a shared library.
+static std::unique_ptr<llvm::TargetMachine> makeTargetMachine(const CodegenOptions &options,
+                                                              std::string &error) {
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::string cpu = options.cpu;
+  std::string features;
+  if (cpu == "native") {
+    cpu = llvm::sys::getHostCPUName().str();
+    llvm::SubtargetFeatures f;
+    for (auto &feature : llvm::sys::getHostCPUFeatures())
+      f.AddFeature(feature.first(), feature.second);
+    features = f.getString();
+  }
+  llvm::TargetOptions targetOptions;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  if (!tm) {
+    error = "cannot create a target machine for CPU '" + options.cpu + "'";
+    return nullptr;
+  }
+  if (!tm->getMCSubtargetInfo()->isCPUStringValid(cpu)) {
+    error = "unknown target CPU '" + options.cpu + "' (try x86-64-v3 or native)";
+    return nullptr;
+  }
+  return tm;
+}
+
+mlir::LogicalResult resc::optimizeModule(llvm::Module &module, const CodegenOptions &options,
+                                         std::string &error) {
+  auto tm = makeTargetMachine(options, error);
+  if (!tm)
+    return mlir::failure();
+  module.setTargetTriple(tm->getTargetTriple());
+  module.setDataLayout(tm->createDataLayout());
+  for (llvm::Function &f : module) {
+    if (f.isDeclaration())
+      continue;
+    f.addFnAttr("target-cpu", tm->getTargetCPU());
+    f.addFnAttr("target-features", tm->getTargetFeatureString());
+  }
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(tm.get());
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+  mpm.run(module, mam);
+  return mlir::success();
+}
+
+mlir::LogicalResult resc::emitMachineCode(llvm::Module &module, const CodegenOptions &options,
+                                          bool assembly, llvm::raw_pwrite_stream &os,
+                                          std::string &error) {
+  auto tm = makeTargetMachine(options, error);
+  if (!tm)
+    return mlir::failure();
+  llvm::legacy::PassManager pm;
+  if (tm->addPassesToEmitFile(pm, os, nullptr,
+                              assembly ? llvm::CodeGenFileType::AssemblyFile
+                                       : llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit this file type";
+    return mlir::failure();
+  }
+  pm.run(module);
+  return mlir::success();
+}

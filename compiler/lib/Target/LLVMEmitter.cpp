@@ -1,0 +1,311 @@
+//===- LLVMEmitter.cpp - LLVM IR, entry wrappers, metadata ------*- C++ -*-===//
+//
+// The lowered entry functions use MLIR's memref-descriptor calling
+// convention (allocated ptr, aligned ptr, offset, sizes..., strides...).
+// Each exported wrapper has the uniform resc_entry_fn signature: it checks
+// index inputs, builds the descriptors from plain pointers, the symbolic
+// dims and the parameter arena, calls the implementation, and copies the
+// result into the caller's buffer.
+//
+//===----------------------------------------------------------------------===//
+
+#include "resc/Target/Target.h"
+#include "resc/abi.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/IRBuilder.h"
+
+using namespace resc;
+using llvm::IRBuilder;
+
+void resc::renameEntryPoints(mlir::ModuleOp module, const ModelABI &abi) {
+  for (const ABIEntry &e : abi.entries)
+    if (auto fn = module.lookupSymbol<mlir::func::FuncOp>(e.symbol)) {
+      fn.setSymName(e.implSymbol);
+      // The ABI has consumed the res.* attributes; LLVM has no use for them.
+      for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+        fn.setArgAttrs(i, mlir::DictionaryAttr::get(module.getContext()));
+      for (unsigned i = 0; i < fn.getNumResults(); ++i)
+        fn.setResultAttrs(i, mlir::DictionaryAttr::get(module.getContext()));
+    }
+}
+
+namespace {
+
+class Emitter {
+public:
+  Emitter(llvm::Module &m, const ModelABI &abi)
+      : m(m), ctx(m.getContext()), abi(abi), ptr(llvm::PointerType::get(ctx, 0)),
+        i32(llvm::Type::getInt32Ty(ctx)), i64(llvm::Type::getInt64Ty(ctx)) {}
+
+  bool emitWrapper(const ABIEntry &entry);
+  void emitMetadata();
+
+private:
+  llvm::Constant *str(llvm::StringRef s);
+  llvm::Constant *i64Array(llvm::ArrayRef<int64_t> values, llvm::StringRef name);
+  llvm::Constant *tensorArray(llvm::ArrayRef<ABITensor> tensors, llvm::StringRef name);
+  llvm::Type *eltType(int dtype);
+  /// Size of dim `d` of `shape`: a constant or the bound symbolic dim.
+  llvm::Value *dimSize(IRBuilder<> &b, int64_t d, llvm::ArrayRef<llvm::Value *> dims) {
+    return d >= 0 ? static_cast<llvm::Value *>(b.getInt64(d)) : dims[-d - 1];
+  }
+  void emitRangeCheck(IRBuilder<> &b, llvm::Function *fn, const ABIEntry &entry,
+                      const ABIRangeCheck &check, llvm::Value *data,
+                      llvm::ArrayRef<llvm::Value *> dims);
+
+  llvm::Module &m;
+  llvm::LLVMContext &ctx;
+  const ModelABI &abi;
+  llvm::PointerType *ptr;
+  llvm::IntegerType *i32, *i64;
+  llvm::StructType *tensorTy = nullptr;
+};
+
+} // namespace
+
+llvm::Type *Emitter::eltType(int dtype) {
+  switch (dtype) {
+  case RESC_F64: return llvm::Type::getDoubleTy(ctx);
+  case RESC_I32: return i32;
+  case RESC_I64: return i64;
+  default: return llvm::Type::getFloatTy(ctx);
+  }
+}
+
+llvm::Constant *Emitter::str(llvm::StringRef s) {
+  auto *init = llvm::ConstantDataArray::getString(ctx, s);
+  auto *gv = new llvm::GlobalVariable(m, init->getType(), /*isConstant=*/true,
+                                      llvm::GlobalValue::PrivateLinkage, init, ".resc.str");
+  gv->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+  return gv;
+}
+
+llvm::Constant *Emitter::i64Array(llvm::ArrayRef<int64_t> values, llvm::StringRef name) {
+  if (values.empty())
+    return llvm::ConstantPointerNull::get(ptr);
+  auto *type = llvm::ArrayType::get(i64, values.size());
+  llvm::SmallVector<llvm::Constant *> elems;
+  for (int64_t v : values)
+    elems.push_back(llvm::ConstantInt::get(i64, v));
+  return new llvm::GlobalVariable(m, type, true, llvm::GlobalValue::PrivateLinkage,
+                                  llvm::ConstantArray::get(type, elems), name);
+}
+
+llvm::Constant *Emitter::tensorArray(llvm::ArrayRef<ABITensor> tensors, llvm::StringRef name) {
+  if (!tensorTy)
+    tensorTy = llvm::StructType::create(
+        ctx, {ptr, i32, i32, i32, i32, ptr, i64, i64, ptr}, "resc_tensor_desc");
+  if (tensors.empty())
+    return llvm::ConstantPointerNull::get(ptr);
+  llvm::SmallVector<llvm::Constant *> elems;
+  for (const ABITensor &t : tensors)
+    elems.push_back(llvm::ConstantStruct::get(
+        tensorTy, {str(t.name), llvm::ConstantInt::get(i32, t.dtype),
+                   llvm::ConstantInt::get(i32, t.role),
+                   llvm::ConstantInt::get(i32, t.shape.size()), llvm::ConstantInt::get(i32, 0),
+                   i64Array(t.shape, ".resc.shape"), llvm::ConstantInt::get(i64, t.offset),
+                   llvm::ConstantInt::get(i64, t.nbytes), str(t.init)}));
+  auto *type = llvm::ArrayType::get(tensorTy, elems.size());
+  return new llvm::GlobalVariable(m, type, true, llvm::GlobalValue::PrivateLinkage,
+                                  llvm::ConstantArray::get(type, elems), name);
+}
+
+void Emitter::emitRangeCheck(IRBuilder<> &b, llvm::Function *fn, const ABIEntry &entry,
+                             const ABIRangeCheck &check, llvm::Value *data,
+                             llvm::ArrayRef<llvm::Value *> dims) {
+  const ABITensor &t = entry.inputs[check.input];
+  llvm::Value *numel = b.getInt64(1);
+  for (int64_t d : t.shape)
+    numel = b.CreateMul(numel, dimSize(b, d, dims));
+  llvm::BasicBlock *pre = b.GetInsertBlock();
+  auto *loop = llvm::BasicBlock::Create(ctx, "check", fn);
+  auto *body = llvm::BasicBlock::Create(ctx, "check.body", fn);
+  auto *bad = llvm::BasicBlock::Create(ctx, "check.bad", fn);
+  auto *done = llvm::BasicBlock::Create(ctx, "check.done", fn);
+  b.CreateBr(loop);
+  b.SetInsertPoint(loop);
+  llvm::PHINode *i = b.CreatePHI(i64, 2);
+  i->addIncoming(b.getInt64(0), pre);
+  b.CreateCondBr(b.CreateICmpULT(i, numel), body, done);
+  b.SetInsertPoint(body);
+  llvm::Type *elt = eltType(t.dtype);
+  llvm::Value *v = b.CreateLoad(elt, b.CreateGEP(elt, data, i));
+  v = b.CreateSExtOrTrunc(v, i64);
+  // Unsigned compare: negative values wrap above the bound.
+  llvm::Value *ok = b.CreateICmpULT(v, b.getInt64(check.bound));
+  llvm::Value *next = b.CreateAdd(i, b.getInt64(1));
+  i->addIncoming(next, body);
+  b.CreateCondBr(ok, loop, bad);
+  b.SetInsertPoint(bad);
+  b.CreateRet(b.getInt32(check.status));
+  b.SetInsertPoint(done);
+}
+
+bool Emitter::emitWrapper(const ABIEntry &entry) {
+  llvm::Function *impl = m.getFunction(entry.implSymbol);
+  if (!impl)
+    return false;
+  auto *fnTy = llvm::FunctionType::get(i32, {ptr, ptr, ptr, ptr, ptr}, false);
+  auto *fn = llvm::Function::Create(fnTy, llvm::GlobalValue::ExternalLinkage, entry.symbol, m);
+  llvm::Value *inputs = fn->getArg(0), *dimsArg = fn->getArg(1), *outputs = fn->getArg(2),
+              *params = fn->getArg(3);
+  IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", fn));
+
+  llvm::SmallVector<llvm::Value *> dims;
+  for (size_t k = 0; k < abi.dims.size(); ++k)
+    dims.push_back(b.CreateLoad(i64, b.CreateConstGEP1_64(i64, dimsArg, k), "dim"));
+
+  llvm::SmallVector<llvm::Value *> inputPtrs;
+  for (size_t j = 0; j < entry.inputs.size(); ++j)
+    inputPtrs.push_back(b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, inputs, j), "in"));
+  for (const ABIRangeCheck &check : entry.checks)
+    emitRangeCheck(b, fn, entry, check, inputPtrs[check.input], dims);
+
+  // Descriptor arguments: ptr, ptr, offset, sizes, strides (row-major).
+  llvm::SmallVector<llvm::Value *> args;
+  auto pushMemref = [&](llvm::Value *p, llvm::ArrayRef<llvm::Value *> sizes) {
+    args.push_back(p);
+    args.push_back(p);
+    args.push_back(b.getInt64(0));
+    llvm::SmallVector<llvm::Value *> strides(sizes.size());
+    llvm::Value *stride = b.getInt64(1);
+    for (size_t i = sizes.size(); i-- > 0;) {
+      strides[i] = stride;
+      stride = b.CreateMul(stride, sizes[i]);
+    }
+    args.append(sizes.begin(), sizes.end());
+    args.append(strides.begin(), strides.end());
+  };
+  for (size_t j = 0; j < entry.inputs.size(); ++j) {
+    llvm::SmallVector<llvm::Value *> sizes;
+    for (int64_t d : entry.inputs[j].shape)
+      sizes.push_back(dimSize(b, d, dims));
+    pushMemref(inputPtrs[j], sizes);
+  }
+  for (const ABIParamBlock &block : abi.blocks) {
+    llvm::SmallVector<llvm::Value *> sizes;
+    for (int64_t d : block.shape)
+      sizes.push_back(b.getInt64(d));
+    pushMemref(b.CreateConstGEP1_64(b.getInt8Ty(), params, block.offset), sizes);
+  }
+  if (args.size() != impl->arg_size())
+    return false;
+  llvm::Value *result = b.CreateCall(impl, args);
+
+  // Copy the result out, then release its buffer unless it is caller memory.
+  const ABITensor &out = entry.outputs[0];
+  llvm::Type *elt = eltType(out.dtype);
+  llvm::Value *allocated = b.CreateExtractValue(result, 0);
+  llvm::Value *aligned = b.CreateExtractValue(result, 1);
+  llvm::Value *offset = b.CreateExtractValue(result, 2);
+  llvm::Value *numel = b.getInt64(1);
+  for (size_t i = 0; i < out.shape.size(); ++i)
+    numel = b.CreateMul(numel, b.CreateExtractValue(result, {3u, unsigned(i)}));
+  llvm::Value *src = b.CreateGEP(elt, aligned, offset);
+  llvm::Value *dst = b.CreateLoad(ptr, outputs, "out");
+  b.CreateMemCpy(dst, llvm::MaybeAlign(), src, llvm::MaybeAlign(),
+                 b.CreateMul(numel, b.getInt64(dtypeSize(out.dtype))));
+  llvm::Value *owned = b.getTrue();
+  for (llvm::Value *in : inputPtrs)
+    owned = b.CreateAnd(owned, b.CreateICmpNE(allocated, in));
+  llvm::Value *arenaEnd = b.CreateConstGEP1_64(b.getInt8Ty(), params, abi.arenaBytes);
+  llvm::Value *inArena = b.CreateAnd(b.CreateICmpUGE(allocated, params),
+                                     b.CreateICmpULT(allocated, arenaEnd));
+  owned = b.CreateAnd(owned, b.CreateNot(inArena));
+  auto *freeBB = llvm::BasicBlock::Create(ctx, "free", fn);
+  auto *retBB = llvm::BasicBlock::Create(ctx, "ret", fn);
+  b.CreateCondBr(owned, freeBB, retBB);
+  b.SetInsertPoint(freeBB);
+  llvm::FunctionCallee freeFn =
+      m.getOrInsertFunction("free", llvm::FunctionType::get(b.getVoidTy(), {ptr}, false));
+  b.CreateCall(freeFn, {allocated});
+  b.CreateBr(retBB);
+  b.SetInsertPoint(retBB);
+  b.CreateRet(b.getInt32(RESC_ENTRY_OK));
+
+  // The implementation is private to the library: LLVM may inline it.
+  impl->setLinkage(llvm::GlobalValue::InternalLinkage);
+  return true;
+}
+
+void Emitter::emitMetadata() {
+  auto *entryTy = llvm::StructType::create(ctx, {ptr, ptr, ptr, i32, i32, ptr, ptr},
+                                           "resc_entry_desc");
+  llvm::SmallVector<llvm::Constant *> entries;
+  for (const ABIEntry &e : abi.entries) {
+    llvm::Function *fn = m.getFunction(e.symbol);
+    entries.push_back(llvm::ConstantStruct::get(
+        entryTy, {str(e.name), str(e.symbol), fn, llvm::ConstantInt::get(i32, e.inputs.size()),
+                  llvm::ConstantInt::get(i32, e.outputs.size()),
+                  tensorArray(e.inputs, ".resc.inputs"), tensorArray(e.outputs, ".resc.outputs")}));
+  }
+  auto *entriesTy = llvm::ArrayType::get(entryTy, entries.size());
+  auto *entriesGV = new llvm::GlobalVariable(m, entriesTy, true, llvm::GlobalValue::PrivateLinkage,
+                                             llvm::ConstantArray::get(entriesTy, entries),
+                                             ".resc.entries");
+  llvm::Constant *dimNames = llvm::ConstantPointerNull::get(ptr);
+  if (!abi.dims.empty()) {
+    llvm::SmallVector<llvm::Constant *> names;
+    for (const std::string &d : abi.dims)
+      names.push_back(str(d));
+    auto *t = llvm::ArrayType::get(ptr, names.size());
+    dimNames = new llvm::GlobalVariable(m, t, true, llvm::GlobalValue::PrivateLinkage,
+                                        llvm::ConstantArray::get(t, names), ".resc.dims");
+  }
+  // No scratch arena yet: temporaries are allocated by the generated code.
+  auto *scratchTy = llvm::FunctionType::get(i64, {i32, ptr}, false);
+  auto *scratch = llvm::Function::Create(scratchTy, llvm::GlobalValue::InternalLinkage,
+                                         "__resc_scratch_bytes", m);
+  IRBuilder<> sb(llvm::BasicBlock::Create(ctx, "entry", scratch));
+  sb.CreateRet(sb.getInt64(0));
+
+  auto *modelTy = llvm::StructType::create(
+      ctx, {i32, i32, ptr, i32, i32, ptr, ptr, i64, i32, i32, ptr, ptr}, "resc_model_desc");
+  auto *desc = llvm::ConstantStruct::get(
+      modelTy, {llvm::ConstantInt::get(i32, RESC_ABI_VERSION), llvm::ConstantInt::get(i32, 0),
+                str(abi.modelName), llvm::ConstantInt::get(i32, abi.dims.size()),
+                llvm::ConstantInt::get(i32, abi.params.size()), dimNames,
+                tensorArray(abi.params, ".resc.params"), llvm::ConstantInt::get(i64, abi.arenaBytes),
+                llvm::ConstantInt::get(i32, abi.entries.size()), llvm::ConstantInt::get(i32, 0),
+                entriesGV, scratch});
+  auto *descGV = new llvm::GlobalVariable(m, modelTy, true, llvm::GlobalValue::PrivateLinkage,
+                                          desc, ".resc.model");
+  auto *getter = llvm::Function::Create(llvm::FunctionType::get(ptr, {}, false),
+                                        llvm::GlobalValue::ExternalLinkage, RESC_MODEL_SYMBOL, m);
+  IRBuilder<> gb(llvm::BasicBlock::Create(ctx, "entry", getter));
+  gb.CreateRet(descGV);
+}
+
+std::unique_ptr<llvm::Module> resc::emitLLVMModule(mlir::ModuleOp module, const ModelABI &abi,
+                                                   llvm::LLVMContext &context) {
+  mlir::DialectRegistry registry;
+  mlir::registerBuiltinDialectTranslation(registry);
+  mlir::registerLLVMDialectTranslation(registry);
+  module.getContext()->appendDialectRegistry(registry);
+  std::unique_ptr<llvm::Module> llvmModule =
+      mlir::translateModuleToLLVMIR(module, context, abi.modelName);
+  if (!llvmModule)
+    return nullptr;
+  Emitter emitter(*llvmModule, abi);
+  for (const ABIEntry &e : abi.entries)
+    if (!emitter.emitWrapper(e)) {
+      module.emitError() << "internal error: could not wrap entry point '" << e.symbol
+                         << "' (unexpected lowered signature)";
+      return nullptr;
+    }
+  emitter.emitMetadata();
+  // Only the entry points and resc_model are the library's interface.
+  for (llvm::Function &f : *llvmModule) {
+    if (f.isDeclaration() || f.getName() == RESC_MODEL_SYMBOL)
+      continue;
+    bool exported = llvm::any_of(abi.entries, [&](const ABIEntry &e) { return f.getName() == e.symbol; });
+    if (!exported)
+      f.setLinkage(llvm::GlobalValue::InternalLinkage);
+  }
+  return llvmModule;
+}

@@ -1,0 +1,273 @@
+//===- resrun.cpp - run a compiled resc model from the command line -------===//
+//
+//   resrun MODEL.so --params P.safetensors --input A.npy --output Y.npy
+//   resrun MODEL.so --init-params SEED --save-params P.safetensors
+//   resrun MODEL.so --info
+//
+// Black-box tests drive the runtime through this tool, so it keeps one
+// contract: exit 0 on success; otherwise exit 1 after one line
+// "resrun: error: ..." on stderr (argument errors add the usage after it).
+//
+//===----------------------------------------------------------------------===//
+
+#include "resc/runtime.h"
+
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+const char kUsage[] =
+    "usage: resrun MODEL.so [options]\n"
+    "  --info                print the model's dims, entry points and parameters\n"
+    "  --params FILE         load the parameters from a safetensors file\n"
+    "  --init-params SEED    initialise the parameters as PyTorch would, seeded\n"
+    "  --save-params FILE    save the parameters as safetensors (after any run)\n"
+    "  --entry NAME          the entry point to run (default: forward)\n"
+    "  --input FILE.npy      an input, in the entry's argument order (repeatable)\n"
+    "  --output FILE.npy     where to write an output, in order (repeatable)\n"
+    "  -h, --help            print this message\n";
+
+struct Options {
+  std::string model;
+  bool info = false;
+  std::string paramsPath;
+  bool initParams = false;
+  uint64_t seed = 0;
+  std::string savePath;
+  std::string entry = "forward";
+  bool entryGiven = false;
+  std::vector<std::string> inputs, outputs;
+  bool help = false;
+};
+
+// Whether the options ask for an entry point to run.
+bool wantsRun(const Options &options) {
+  return options.entryGiven || !options.inputs.empty() || !options.outputs.empty();
+}
+
+// The result of a step: empty on success, else the message for stderr.
+using Failure = std::string;
+
+// Takes ownership of a resc_error and turns it into a Failure.
+Failure failure(resc_error *error) {
+  if (!error)
+    return {};
+  Failure message = resc_error_message(error);
+  resc_error_free(error);
+  return message;
+}
+
+bool parseSeed(const std::string &text, uint64_t &out) {
+  if (text.empty() || text.size() > 20)
+    return false;
+  uint64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9' || __builtin_mul_overflow(value, 10u, &value) ||
+        __builtin_add_overflow(value, static_cast<uint64_t>(c - '0'), &value))
+      return false;
+  }
+  out = value;
+  return true;
+}
+
+// Fills `options` from argv; a Failure is an argument error.
+Failure parseArguments(int argc, char **argv, Options &options) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      options.help = true;
+      return {};
+    }
+    if (arg == "--info") {
+      options.info = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0) {
+      if (!options.model.empty())
+        return "unexpected argument '" + arg + "' (the model is '" + options.model + "')";
+      options.model = arg;
+      continue;
+    }
+    // Every other option takes a value, as "--opt VALUE" or "--opt=VALUE".
+    std::string name = arg, value;
+    size_t equals = arg.find('=');
+    if (equals != std::string::npos) {
+      name = arg.substr(0, equals);
+      value = arg.substr(equals + 1);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      return "option '" + arg + "' needs a value";
+    }
+    if (value.empty())
+      return "option '" + name + "' needs a non-empty value";
+    if (name == "--params") {
+      options.paramsPath = value;
+    } else if (name == "--init-params") {
+      if (!parseSeed(value, options.seed))
+        return "--init-params needs an unsigned 64-bit integer seed, not '" + value + "'";
+      options.initParams = true;
+    } else if (name == "--save-params") {
+      options.savePath = value;
+    } else if (name == "--entry") {
+      options.entry = value;
+      options.entryGiven = true;
+    } else if (name == "--input") {
+      options.inputs.push_back(value);
+    } else if (name == "--output") {
+      options.outputs.push_back(value);
+    } else {
+      return "unknown option '" + name + "'";
+    }
+  }
+  if (options.model.empty())
+    return "no model library given";
+  if (!options.paramsPath.empty() && options.initParams)
+    return "--params and --init-params exclude each other";
+  if (!wantsRun(options) && !options.info && options.savePath.empty())
+    return "nothing to do: give --info, --save-params, or inputs and outputs to run";
+  if (!options.savePath.empty() && options.paramsPath.empty() && !options.initParams)
+    return "--save-params needs --params or --init-params";
+  return {};
+}
+
+std::string shapeText(const resc_tensor_desc &t, const resc_model_desc &model) {
+  std::string text = "[";
+  for (int32_t d = 0; d < t.rank; ++d) {
+    if (d)
+      text += ", ";
+    int64_t dim = t.shape[d];
+    text += dim < 0 ? model.dim_names[-(dim + 1)] : std::to_string(dim);
+  }
+  return text + "]";
+}
+
+void printInfo(const resc_model_desc &model) {
+  std::printf("model %s (resc ABI %u)\n", model.model_name, model.abi_version);
+  std::printf("dims:");
+  for (int32_t i = 0; i < model.num_dims; ++i)
+    std::printf(" %s", model.dim_names[i]);
+  std::printf("%s\n", model.num_dims ? "" : " none");
+  for (int32_t e = 0; e < model.num_entries; ++e) {
+    const resc_entry_desc &entry = model.entries[e];
+    std::printf("entry %s (symbol %s)\n", entry.name, entry.symbol);
+    for (int32_t i = 0; i < entry.num_inputs; ++i)
+      std::printf("  input  %s: %s %s\n", entry.inputs[i].name,
+                  resc_dtype_name(entry.inputs[i].dtype), shapeText(entry.inputs[i], model).c_str());
+    for (int32_t i = 0; i < entry.num_outputs; ++i)
+      std::printf("  output %s: %s %s\n", entry.outputs[i].name,
+                  resc_dtype_name(entry.outputs[i].dtype),
+                  shapeText(entry.outputs[i], model).c_str());
+  }
+  std::printf("params: %d tensors in a %lld-byte arena\n", model.num_params,
+              static_cast<long long>(model.param_arena_bytes));
+  for (int32_t i = 0; i < model.num_params; ++i) {
+    const resc_tensor_desc &t = model.params[i];
+    std::printf("  %s: %s %s %s offset %lld bytes %lld init %s\n", t.name,
+                t.role == RESC_ROLE_BUFFER ? "buffer" : "param", resc_dtype_name(t.dtype),
+                shapeText(t, model).c_str(), static_cast<long long>(t.offset),
+                static_cast<long long>(t.nbytes), *t.init ? t.init : "-");
+  }
+}
+
+// Owners for the runtime's handles, so every exit path releases them.
+struct ModelCloser {
+  void operator()(resc_model *model) const { resc_model_close(model); }
+};
+struct ParamsDestroyer {
+  void operator()(resc_params *params) const { resc_params_destroy(params); }
+};
+struct TensorDestroyer {
+  void operator()(resc_tensor *tensor) const { resc_tensor_destroy(tensor); }
+};
+using TensorPtr = std::unique_ptr<resc_tensor, TensorDestroyer>;
+
+// Reads the inputs, runs the entry and writes the outputs.
+Failure runEntry(const Options &options, const resc_model *model, resc_params *params) {
+  const resc_model_desc &desc = *resc_model_desc_get(model);
+  if (!params && desc.param_arena_bytes > 0)
+    return std::string("model '") + desc.model_name +
+           "' has parameters: give --params FILE or --init-params SEED";
+  const resc_entry_desc *entry = nullptr;
+  if (Failure f = failure(resc_model_find_entry(model, options.entry.c_str(), &entry, nullptr));
+      !f.empty())
+    return f;
+  if (options.outputs.size() != static_cast<size_t>(entry->num_outputs))
+    return "entry '" + options.entry + "' has " + std::to_string(entry->num_outputs) +
+           " output(s), but " + std::to_string(options.outputs.size()) + " --output were given";
+  std::vector<TensorPtr> inputs;
+  std::vector<const resc_tensor *> inputViews;
+  for (const std::string &path : options.inputs) {
+    resc_tensor *tensor = nullptr;
+    if (Failure f = failure(resc_npy_read(path.c_str(), &tensor)); !f.empty())
+      return f;
+    inputs.emplace_back(tensor);
+    inputViews.push_back(tensor);
+  }
+  std::vector<resc_tensor *> outputs(options.outputs.size(), nullptr);
+  if (Failure f = failure(resc_run(model, options.entry.c_str(), params, inputViews.data(),
+                                   inputViews.size(), outputs.data(), outputs.size()));
+      !f.empty())
+    return f;
+  std::vector<TensorPtr> owned(outputs.begin(), outputs.end());
+  for (size_t i = 0; i < owned.size(); ++i)
+    if (Failure f = failure(resc_npy_write(owned[i].get(), options.outputs[i].c_str()));
+        !f.empty())
+      return f;
+  return {};
+}
+
+Failure run(const Options &options) {
+  resc_model *rawModel = nullptr;
+  if (Failure f = failure(resc_model_open(options.model.c_str(), &rawModel)); !f.empty())
+    return f;
+  std::unique_ptr<resc_model, ModelCloser> model(rawModel);
+  if (options.info)
+    printInfo(*resc_model_desc_get(model.get()));
+
+  std::unique_ptr<resc_params, ParamsDestroyer> params;
+  if (!options.paramsPath.empty() || options.initParams) {
+    resc_params *rawParams = nullptr;
+    if (Failure f = failure(resc_params_create(model.get(), &rawParams)); !f.empty())
+      return f;
+    params.reset(rawParams);
+    resc_error *error = options.initParams
+                            ? resc_params_init(params.get(), options.seed)
+                            : resc_params_load_safetensors(params.get(), options.paramsPath.c_str());
+    if (Failure f = failure(error); !f.empty())
+      return f;
+  }
+
+  if (wantsRun(options))
+    if (Failure f = runEntry(options, model.get(), params.get()); !f.empty())
+      return f;
+  if (!options.savePath.empty())
+    return failure(resc_params_save_safetensors(params.get(), options.savePath.c_str()));
+  return {};
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options options;
+  if (Failure f = parseArguments(argc, argv, options); !f.empty()) {
+    std::fprintf(stderr, "resrun: error: %s\n%s", f.c_str(), kUsage);
+    return 1;
+  }
+  if (options.help) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  Failure f = run(options);
+  if (f.empty() && (std::fflush(stdout) != 0 || std::ferror(stdout)))
+    f = "cannot write to standard output";
+  if (!f.empty()) {
+    std::fprintf(stderr, "resrun: error: %s\n", f.c_str());
+    return 1;
+  }
+  return 0;
+}
