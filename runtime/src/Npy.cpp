@@ -35,21 +35,6 @@ struct NpyHeader {
   int64_t shape[RESC_MAX_RANK] = {};
 };
 
-const char *npyDescr(int32_t dtype) {
-  switch (dtype) {
-  case RESC_F32:
-    return "<f4";
-  case RESC_F64:
-    return "<f8";
-  case RESC_I32:
-    return "<i4";
-  case RESC_I64:
-    return "<i8";
-  default:
-    return "?";
-  }
-}
-
 // A recursive-descent reader for the header dict.
 class HeaderParser {
 public:
@@ -224,17 +209,15 @@ resc_error *parseNpy(const FileBuffer &file, resc_tensor **out) {
   RESC_TRY(HeaderParser(reinterpret_cast<const char *>(bytes + headerStart),
                         static_cast<size_t>(headerBytes))
                .parse(header));
-  int32_t dtype = -1;
-  for (int32_t candidate : {RESC_F32, RESC_F64, RESC_I32, RESC_I64})
-    if (header.descr == npyDescr(candidate))
-      dtype = candidate;
-  if (dtype < 0)
+  const DtypeInfo *info = dtypeSpelled(&DtypeInfo::npy, header.descr);
+  if (!info)
     return makeError("unsupported dtype '%s' (resc reads <f4, <f8, <i4, <i8)",
                      header.descr.c_str());
   if (header.fortranOrder)
     return makeError("Fortran-order arrays are not supported (save a C-order array, e.g. with "
                      "numpy.ascontiguousarray)");
   int64_t numel = 0, needed = 0;
+  int32_t dtype = info->dtype;
   if (!checkedNumel(header.shape, header.rank, numel) || !checkedBytes(numel, dtype, needed))
     return makeError("shape %s is too large", formatShape(header.shape, header.rank).c_str());
   size_t dataStart = headerStart + static_cast<size_t>(headerBytes);
@@ -269,7 +252,7 @@ extern "C" resc_error *resc_npy_read(const char *path, resc_tensor **out) {
 extern "C" resc_error *resc_npy_write(const resc_tensor *tensor, const char *path) {
   if (!tensor || !path)
     return makeError("resc_npy_write: 'tensor' and 'path' must not be NULL");
-  std::string dict = std::string("{'descr': '") + npyDescr(tensor->dtype) +
+  std::string dict = std::string("{'descr': '") + dtypeInfo(tensor->dtype)->npy +
                      "', 'fortran_order': False, 'shape': (";
   for (int32_t i = 0; i < tensor->rank; ++i)
     dict += (i ? ", " : "") + std::to_string(tensor->shape[i]);

@@ -38,29 +38,8 @@ struct FileTensor {
   uint64_t begin = 0, end = 0; // relative to the data section
 };
 
-const char *safetensorsDtype(int32_t dtype) {
-  switch (dtype) {
-  case RESC_F32:
-    return "F32";
-  case RESC_F64:
-    return "F64";
-  case RESC_I32:
-    return "I32";
-  case RESC_I64:
-    return "I64";
-  default:
-    return "?";
-  }
-}
-
-bool dtypeFromName(const std::string &name, int32_t &out) {
-  for (int32_t dtype : {RESC_F32, RESC_F64, RESC_I32, RESC_I64})
-    if (name == safetensorsDtype(dtype)) {
-      out = dtype;
-      return true;
-    }
-  return false;
-}
+// Dtypes in the model and in the file are valid by the time this is asked.
+const char *safetensorsDtype(int32_t dtype) { return dtypeInfo(dtype)->safetensors; }
 
 // Reads one tensor entry of the header and checks it against `dataBytes`.
 resc_error *parseEntry(const json::Member &member, uint64_t dataBytes, FileTensor &out) {
@@ -82,9 +61,11 @@ resc_error *parseEntry(const json::Member &member, uint64_t dataBytes, FileTenso
   out.name = member.key;
   if (dtype->kind != json::Kind::String)
     return makeError("tensor '%s' has a dtype that is not a string", name);
-  if (!dtypeFromName(dtype->text, out.dtype))
+  const DtypeInfo *info = dtypeSpelled(&DtypeInfo::safetensors, dtype->text);
+  if (!info)
     return makeError("tensor '%s' has unsupported dtype '%s' (resc reads F32, F64, I32, I64)",
                      name, dtype->text.c_str());
+  out.dtype = info->dtype;
 
   if (shape->kind != json::Kind::Array)
     return makeError("tensor '%s' has a shape that is not an array", name);

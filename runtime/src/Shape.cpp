@@ -5,32 +5,41 @@
 #include <cstdlib>
 #include <cstring>
 
+namespace resc::rt {
+
+namespace {
+const DtypeInfo kDtypes[] = {
+    {RESC_F32, 4, "f32", "F32", "<f4"},
+    {RESC_F64, 8, "f64", "F64", "<f8"},
+    {RESC_I32, 4, "i32", "I32", "<i4"},
+    {RESC_I64, 8, "i64", "I64", "<i8"},
+};
+} // namespace
+
+const DtypeInfo *dtypeInfo(int32_t dtype) {
+  for (const DtypeInfo &info : kDtypes)
+    if (info.dtype == dtype)
+      return &info;
+  return nullptr;
+}
+
+const DtypeInfo *dtypeSpelled(const char *DtypeInfo::*field, const std::string &text) {
+  for (const DtypeInfo &info : kDtypes)
+    if (text == info.*field)
+      return &info;
+  return nullptr;
+}
+
+} // namespace resc::rt
+
 extern "C" size_t resc_dtype_size(int32_t dtype) {
-  switch (dtype) {
-  case RESC_F32:
-  case RESC_I32:
-    return 4;
-  case RESC_F64:
-  case RESC_I64:
-    return 8;
-  default:
-    return 0;
-  }
+  const resc::rt::DtypeInfo *info = resc::rt::dtypeInfo(dtype);
+  return info ? info->size : 0;
 }
 
 extern "C" const char *resc_dtype_name(int32_t dtype) {
-  switch (dtype) {
-  case RESC_F32:
-    return "f32";
-  case RESC_F64:
-    return "f64";
-  case RESC_I32:
-    return "i32";
-  case RESC_I64:
-    return "i64";
-  default:
-    return "unknown";
-  }
+  const resc::rt::DtypeInfo *info = resc::rt::dtypeInfo(dtype);
+  return info ? info->name : "unknown";
 }
 
 namespace resc::rt {

@@ -18,6 +18,22 @@
 
 namespace resc::rt {
 
+/// What the runtime knows about a dtype, with its spelling in each format.
+struct DtypeInfo {
+  int32_t dtype;
+  size_t size;
+  const char *name;        // "f32", in messages and resrun --info
+  const char *safetensors; // "F32"
+  const char *npy;         // "<f4", numpy's descr
+};
+
+/// The info of `dtype`, or NULL when it is not a resc_dtype.
+const DtypeInfo *dtypeInfo(int32_t dtype);
+
+/// The dtype whose `field` (&DtypeInfo::safetensors, &DtypeInfo::npy) is
+/// `text`, or NULL.
+const DtypeInfo *dtypeSpelled(const char *DtypeInfo::*field, const std::string &text);
+
 /// The number of elements of a static shape; false when a dim is negative or
 /// the product does not fit in int64_t.
 bool checkedNumel(const int64_t *shape, int32_t rank, int64_t &numel);

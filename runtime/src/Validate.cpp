@@ -151,26 +151,30 @@ resc_error *checkEntry(const resc_entry_desc &entry, const resc_model_desc &mode
   std::unordered_set<std::string> names;
   std::vector<bool> bound(static_cast<size_t>(model.num_dims), false);
   std::string prefix = std::string("entry '") + name + "' ";
-  for (int32_t i = 0; i < entry.num_inputs; ++i) {
-    const resc_tensor_desc &t = entry.inputs[i];
-    RESC_TRY(checkTensor(t, model, Use::Input, prefix + "input #" + std::to_string(i)));
-    if (!names.insert(t.name).second)
-      return makeError("entry '%s' names two arguments '%s'", name, t.name);
-    for (int32_t d = 0; d < t.rank; ++d)
-      if (t.shape[d] < 0)
-        bound[static_cast<size_t>(-(t.shape[d] + 1))] = true;
-  }
-  for (int32_t i = 0; i < entry.num_outputs; ++i) {
-    const resc_tensor_desc &t = entry.outputs[i];
-    RESC_TRY(checkTensor(t, model, Use::Output, prefix + "output #" + std::to_string(i)));
-    if (!names.insert(t.name).second)
-      return makeError("entry '%s' names two arguments '%s'", name, t.name);
-    // The runtime sizes outputs from dims the inputs bind; nothing else can.
-    for (int32_t d = 0; d < t.rank; ++d)
-      if (t.shape[d] < 0 && !bound[static_cast<size_t>(-(t.shape[d] + 1))])
-        return makeError("entry '%s' output '%s' dim %d is '%s', which no input binds", name,
-                         t.name, d, model.dim_names[-(t.shape[d] + 1)]);
-  }
+  // Inputs first: they bind the symbolic dims, and the runtime sizes outputs
+  // from dims the inputs bind; nothing else can.
+  auto checkList = [&](const resc_tensor_desc *list, int32_t count, Use use) -> resc_error * {
+    const char *kind = use == Use::Input ? "input #" : "output #";
+    for (int32_t i = 0; i < count; ++i) {
+      const resc_tensor_desc &t = list[i];
+      RESC_TRY(checkTensor(t, model, use, prefix + kind + std::to_string(i)));
+      if (!names.insert(t.name).second)
+        return makeError("entry '%s' names two arguments '%s'", name, t.name);
+      for (int32_t d = 0; d < t.rank; ++d) {
+        if (t.shape[d] >= 0)
+          continue;
+        size_t k = static_cast<size_t>(-(t.shape[d] + 1));
+        if (use == Use::Input)
+          bound[k] = true;
+        else if (!bound[k])
+          return makeError("entry '%s' output '%s' dim %d is '%s', which no input binds", name,
+                           t.name, d, model.dim_names[k]);
+      }
+    }
+    return nullptr;
+  };
+  RESC_TRY(checkList(entry.inputs, entry.num_inputs, Use::Input));
+  RESC_TRY(checkList(entry.outputs, entry.num_outputs, Use::Output));
   return nullptr;
 }
 

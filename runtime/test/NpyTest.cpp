@@ -189,4 +189,20 @@ TEST(Npy, NamesTheFileOfEveryError) {
   RESC_EXPECT_ERROR(resc_npy_read(dir.file("").c_str(), &tensor), "not a regular file");
 }
 
+TEST(Npy, SurvivesEveryTruncationAndByteFlip) {
+  std::string good = npyBytes(1, kF32Dict, kSixFloats);
+  for (size_t cut = 0; cut < good.size(); ++cut)
+    EXPECT_NE(npyError(good.substr(0, cut)), "(no error)") << "cut at " << cut;
+  TempDir dir;
+  for (size_t at = 0; at < good.size() - kSixFloats.size(); ++at)
+    for (char value : {'\0', '(', '9', ',', '\xFF'}) {
+      std::string bad = good;
+      bad[at] = value;
+      writeBytes(dir.file("x.npy"), bad);
+      resc_tensor *tensor = nullptr;
+      resc_error_free(resc_npy_read(dir.file("x.npy").c_str(), &tensor));
+      resc_tensor_destroy(tensor);
+    }
+}
+
 } // namespace

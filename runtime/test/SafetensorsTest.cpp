@@ -217,4 +217,18 @@ TEST_F(Safetensors, NamesAMismatchedTensorWithBothShapes) {
               HasSubstr("tensor 'steps' is F64 in the file but I64 in model 'Tiny'"));
 }
 
+TEST_F(Safetensors, SurvivesEveryTruncationAndByteFlip) {
+  std::string good = safetensorsBytes(header(tinyEntries()), tinyData());
+  for (size_t cut = 0; cut < good.size(); ++cut)
+    EXPECT_NE(loadError(good.substr(0, cut)), "(no error)") << "cut at " << cut;
+  // Any outcome but a crash (the sanitizer build checks memory too).
+  for (size_t at = 0; at < good.size() - 48; ++at)
+    for (char value : {'\0', '"', '9', '[', '\xFF'}) {
+      std::string bad = good;
+      bad[at] = value;
+      writeBytes(dir.file("p.safetensors"), bad);
+      resc_error_free(resc_params_load_safetensors(params, dir.file("p.safetensors").c_str()));
+    }
+}
+
 } // namespace

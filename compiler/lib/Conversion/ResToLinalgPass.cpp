@@ -37,6 +37,7 @@ struct ResConvertToLinalg
     resc::populateLossPatterns(patterns);
     resc::populateRepeatPatterns(patterns);
     // Ops without a lowering are reported at their source location.
+    bool unsupported = false;
     getOperation().walk([&](Operation *op) {
       if (op->getDialect() && isa<res::ResDialect>(op->getDialect()) &&
           !isa<res::YieldOp>(op)) {
@@ -44,11 +45,15 @@ struct ResConvertToLinalg
         for (const auto &p : patterns.getNativePatterns())
           if (p->getRootKind() && *p->getRootKind() == op->getName())
             known = true;
-        if (!known)
+        if (!known) {
           op->emitError() << "'" << op->getName()
                           << "' has no native lowering yet (see docs/passes.md)";
+          unsupported = true;
+        }
       }
     });
+    if (unsupported)
+      return signalPassFailure();
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();
   }

@@ -1,0 +1,63 @@
+// RUN: res-opt %s --res-convert-to-linalg | FileCheck %s
+
+// Broadcasting is an indexing map; each op's scalar body is its formula.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-DAG: #[[COL:.*]] = affine_map<(d0, d1) -> (d0, 0)>
+// CHECK-LABEL: func.func @add_broadcast(
+// CHECK-SAME: %[[X:.*]]: tensor<?x4xf32>, %[[B:.*]]: tensor<4xf32>)
+// CHECK: %[[D:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x4xf32>
+// CHECK: %[[E:.*]] = tensor.empty(%[[D]]) : tensor<?x4xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[X]], %[[B]] : tensor<?x4xf32>, tensor<4xf32>) outs(%[[E]] : tensor<?x4xf32>)
+// CHECK: arith.addf
+// CHECK-NOT: res.
+func.func @add_broadcast(%x: tensor<?x4xf32>, %b: tensor<4xf32>) -> tensor<?x4xf32> {
+  %0 = res.add %x, %b : tensor<?x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// A size-1 dim broadcasts through a constant 0 in the map.
+// CHECK-LABEL: func.func @sub_column(
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[COL]], #[[ID]]]
+// CHECK: arith.subf
+func.func @sub_column(%x: tensor<3x4xf32>, %c: tensor<3x1xf32>) -> tensor<3x4xf32> {
+  %0 = res.sub %x, %c : tensor<3x4xf32>, tensor<3x1xf32> -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}
+
+// CHECK-LABEL: func.func @activations(
+// CHECK: arith.maxnumf
+// CHECK: math.erf
+// CHECK: math.tanh
+// CHECK: math.exp
+// CHECK: arith.divf
+// CHECK: math.log
+// CHECK: math.sqrt
+// CHECK: arith.negf
+func.func @activations(%x: tensor<8xf32>) -> tensor<8xf32> {
+  %0 = res.relu %x : tensor<8xf32>
+  %1 = res.gelu %0 : tensor<8xf32>
+  %2 = res.gelu %1 {approximate = "tanh"} : tensor<8xf32>
+  %3 = res.sigmoid %2 : tensor<8xf32>
+  %4 = res.log %3 : tensor<8xf32>
+  %5 = res.sqrt %4 : tensor<8xf32>
+  %6 = res.neg %5 : tensor<8xf32>
+  return %6 : tensor<8xf32>
+}
+
+// The residual add is an add; dropout vanishes at inference; constants stay.
+// CHECK-LABEL: func.func @residual(
+// CHECK-SAME: %[[X:.*]]: tensor<?x4xf32>
+// CHECK: %[[C:.*]] = arith.constant dense<2.000000e+00> : tensor<f32>
+// CHECK: %[[M:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[C]] : tensor<?x4xf32>, tensor<f32>)
+// CHECK: arith.mulf
+// CHECK: linalg.generic {{.*}} ins(%[[M]], %[[X]] : tensor<?x4xf32>, tensor<?x4xf32>)
+// CHECK: arith.addf
+// CHECK-NOT: dropout
+func.func @residual(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %c = res.constant dense<2.0> : tensor<f32>
+  %0 = res.mul %x, %c : tensor<?x4xf32>, tensor<f32> -> tensor<?x4xf32>
+  %1 = res.dropout %0 {p = 0.5 : f64} : tensor<?x4xf32>
+  %2 = res.residual_add %1, skip %x : tensor<?x4xf32>
+  return %2 : tensor<?x4xf32>
+}
