@@ -38,6 +38,7 @@ struct ResConvertToLinalg
     resc::populateRepeatPatterns(patterns);
     // Ops without a lowering are reported at their source location.
     bool unsupported = false;
+    llvm::DenseSet<OperationName> reported; // one error per op kind is enough
     getOperation().walk([&](Operation *op) {
       if (op->getDialect() && isa<res::ResDialect>(op->getDialect()) &&
           !isa<res::YieldOp>(op)) {
@@ -45,11 +46,11 @@ struct ResConvertToLinalg
         for (const auto &p : patterns.getNativePatterns())
           if (p->getRootKind() && *p->getRootKind() == op->getName())
             known = true;
-        if (!known) {
+        if (!known && reported.insert(op->getName()).second) {
           op->emitError() << "'" << op->getName()
                           << "' has no native lowering yet (see docs/passes.md)";
-          unsupported = true;
         }
+        unsupported |= !known;
       }
     });
     if (unsupported)

@@ -38,16 +38,20 @@ static std::unique_ptr<llvm::TargetMachine> makeTargetMachine(const CodegenOptio
       f.AddFeature(feature.first(), feature.second);
     features = f.getString();
   }
+  {
+    // Check the name first: LLVM would only warn and fall back to generic.
+    std::unique_ptr<llvm::MCSubtargetInfo> sti(target->createMCSubtargetInfo(triple, "", ""));
+    if (!sti || !sti->isCPUStringValid(cpu)) {
+      error = "unknown target CPU '" + options.cpu + "' (try x86-64-v3 or native)";
+      return nullptr;
+    }
+  }
   llvm::TargetOptions targetOptions;
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
       triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
       llvm::CodeGenOptLevel::Aggressive));
   if (!tm) {
     error = "cannot create a target machine for CPU '" + options.cpu + "'";
-    return nullptr;
-  }
-  if (!tm->getMCSubtargetInfo()->isCPUStringValid(cpu)) {
-    error = "unknown target CPU '" + options.cpu + "' (try x86-64-v3 or native)";
     return nullptr;
   }
   return tm;
