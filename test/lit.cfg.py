@@ -19,5 +19,11 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.resc_tools_dir, config.llvm_tools_dir]
-tools = ["resc", "res-opt", "FileCheck", "not", "count"]
+tools = ["resc", "res-opt", "resrun", "FileCheck", "not", "count", "llvm-nm", "llvm-readelf"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# End-to-end parity tests need Debian's PyTorch (python3-torch).
+import subprocess
+if subprocess.call([config.python_executable, "-c", "import torch, numpy"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
+    config.available_features.add("torch")

@@ -24,7 +24,7 @@ llvm::StringRef resc::linalgToLLVMPipeline() {
   return "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map "
          "allow-return-allocs-from-loops}, "
-         "canonicalize, cse, buffer-deallocation-pipeline, canonicalize, "
+         "canonicalize, cse, buffer-deallocation-pipeline, canonicalize, res-copy-to-linalg, "
          "func.func(convert-linalg-to-loops), lower-affine, convert-scf-to-cf, "
          "expand-strided-metadata, lower-affine, finalize-memref-to-llvm, "
          "convert-math-to-llvm, convert-math-to-libm, convert-arith-to-llvm, "

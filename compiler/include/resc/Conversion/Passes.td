@@ -28,4 +28,23 @@ def ResConvertToLinalg : Pass<"res-convert-to-linalg", "mlir::ModuleOp"> {
   ];
 }
 
+def ResCopyToLinalg : Pass<"res-copy-to-linalg"> {
+  let summary = "Turn memref.copy into linalg.copy so copies become loops";
+  let description = [{
+    After bufferization, copies between buffers with strided layouts (a
+    slice of a stacked parameter, a transposed view) are `memref.copy` ops,
+    which the LLVM lowering turns into calls to `memrefCopy` from MLIR's
+    C runner library. The generated library must depend on libc and libm
+    only, so this pass rewrites every `memref.copy` into `linalg.copy`,
+    which `convert-linalg-to-loops` lowers like any other linalg op.
+
+    Example:
+    ```mlir
+    memref.copy %a, %b : memref<4x8xf32, strided<[8, 1], offset: ?>> to memref<4x8xf32>
+    ```
+    becomes `linalg.copy ins(%a : ...) outs(%b : ...)`.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 #endif // RESC_CONVERSION_PASSES

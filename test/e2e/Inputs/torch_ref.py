@@ -1,0 +1,134 @@
+"""PyTorch twins of the test networks. Loads the parameters resc's runtime
+wrote (by state_dict name, strict), makes seeded inputs, and writes what
+PyTorch computes, for compare.py to check against resrun's output.
+
+  torch_ref.py MODEL --params P.safetensors --inputs DIR --expected OUT.npy
+               [--batch N] [--seed S] [--entry forward|loss] [--depth D] [--width W]
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(__file__))
+import safetensors_io  # noqa: E402
+
+
+class Residual(nn.Module):
+    def __init__(self, dim, hidden):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, hidden)
+        self.fc2 = nn.Linear(hidden, dim)
+
+    def forward(self, x):
+        return x + self.fc2(F.relu(self.fc1(x)))
+
+
+class ResMLP(nn.Module):
+    def __init__(self, depth, width):
+        super().__init__()
+        self.stem = nn.Linear(784, width)
+        self.blocks = nn.Sequential(*[Residual(width, 2 * width) for _ in range(depth)])
+        self.head = nn.Linear(width, 10)
+
+    def forward(self, x):
+        return self.head(self.blocks(F.relu(self.stem(x))))
+
+    def loss(self, x, y):
+        return F.cross_entropy(self.forward(x), y.long())
+
+    @staticmethod
+    def inputs(rng, n, entry):
+        x = rng.standard_normal((n, 784)).astype(np.float32)
+        if entry == "loss":
+            return [x, rng.integers(0, 10, n).astype(np.int32)]
+        return [x]
+
+
+class Mix(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.fc = nn.Linear(d, d)
+
+    def forward(self, x):
+        return x + F.silu(self.fc(x)) * 0.5
+
+
+class Features(nn.Module):
+    def __init__(self, d=16):
+        super().__init__()
+        self.inp = nn.Linear(12, d)
+        self.mixes = nn.Sequential(*[Mix(d) for _ in range(3)])
+        self.proj = nn.Linear(2 * d, d, bias=False)
+        self.out = nn.Linear(d, 6)
+
+    def forward(self, x, a, b, w):
+        h = F.gelu(self.inp(x))
+        h = self.mixes(h)
+        t = torch.tanh(h) - torch.sigmoid(-h) / 2
+        g = F.gelu(h, approximate="tanh") + F.dropout(h, 0.3, training=False)
+        c = self.proj(torch.cat([t, g], dim=1))
+        m = torch.softmax(a @ b, dim=-1)
+        s = torch.log_softmax(m, 1)
+        r = s.reshape(-1, 20)
+        q = r.reshape(-1, 5, 4).transpose(1, 2)
+        z = torch.flatten(q, 1)
+        e = torch.sqrt(torch.exp(z.mean(dim=[1], keepdim=True)))
+        v = a @ (b @ w)
+        k = c * e + z.sum(dim=[1], keepdim=True) - torch.log(1 + torch.exp(-c)) \
+            + v.mean(dim=[-1], keepdim=True)
+        return self.out(F.relu(k))
+
+    def loss(self, x, a, b, w, y):
+        return F.mse_loss(self.forward(x, a, b, w), y)
+
+    @staticmethod
+    def inputs(rng, n, entry):
+        ins = [rng.standard_normal(s).astype(np.float32)
+               for s in [(n, 12), (n, 4, 3), (3, 5), (5,)]]
+        if entry == "loss":
+            ins.append(rng.standard_normal((n, 6)).astype(np.float32))
+        return ins
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("model")
+    p.add_argument("--params", required=True)
+    p.add_argument("--inputs", required=True, help="directory for in0.npy, in1.npy, ...")
+    p.add_argument("--expected", required=True)
+    p.add_argument("--batch", type=int, default=5)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--entry", default="forward")
+    p.add_argument("--depth", type=int, default=8)
+    p.add_argument("--width", type=int, default=512)
+    args = p.parse_args()
+
+    torch.set_num_threads(1)
+    if args.model == "resmlp":
+        model = ResMLP(args.depth, args.width)
+    elif args.model == "features":
+        model = Features()
+    else:
+        sys.exit(f"unknown model {args.model}")
+    state = {k: torch.from_numpy(v) for k, v in safetensors_io.load(args.params).items()}
+    model.load_state_dict(state, strict=True)  # resc's names are PyTorch's
+    model.eval()
+
+    rng = np.random.default_rng(args.seed)
+    ins = type(model).inputs(rng, args.batch, args.entry)
+    os.makedirs(args.inputs, exist_ok=True)
+    for i, arr in enumerate(ins):
+        np.save(os.path.join(args.inputs, f"in{i}.npy"), arr)
+    with torch.no_grad():
+        fn = model.loss if args.entry == "loss" else model.forward
+        out = fn(*[torch.from_numpy(a) for a in ins])
+    np.save(args.expected, out.numpy().astype(np.float32))
+
+
+if __name__ == "__main__":
+    main()
