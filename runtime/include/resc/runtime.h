@@ -13,7 +13,9 @@
  *    unless its comment says otherwise.
  *  - Handles are opaque. Each `*_create`/`*_open` has one `*_destroy`/`*_close`
  *    that accepts NULL. The creator owns a handle; no call takes ownership of
- *    a handle passed to it.
+ *    a handle passed to it. Calls that return a `resc_error *` check their
+ *    pointer arguments; plain accessors (resc_tensor_rank, ...) need valid,
+ *    non-NULL handles.
  *  - Thread safety: distinct handles may be used from distinct threads freely.
  *    A resc_model is immutable once opened, so any number of threads may use
  *    it at once. A resc_params or resc_tensor may be read by several threads

@@ -68,7 +68,7 @@ class Features(nn.Module):
 
     def forward(self, x, a, b, w):
         h = F.gelu(self.inp(x))
-        h = self.mixes(h)
+        h = self.mixes(F.relu(h) - h * 0.25)
         t = torch.tanh(h) - torch.sigmoid(-h) / 2
         g = F.gelu(h, approximate="tanh") + F.dropout(h, 0.3, training=False)
         c = self.proj(torch.cat([t, g], dim=1))
@@ -79,9 +79,9 @@ class Features(nn.Module):
         z = torch.flatten(q, 1)
         e = torch.sqrt(torch.exp(z.mean(dim=[1], keepdim=True)))
         v = a @ (b @ w)
-        k = c * e + z.sum(dim=[1], keepdim=True) - torch.log(1 + torch.exp(-c)) \
+        k = c * e + z.sum(dim=[1], keepdim=True) / 20 - torch.log(1 + torch.exp(-c)) \
             + v.mean(dim=[-1], keepdim=True)
-        return self.out(F.relu(k))
+        return self.out(k)
 
     def loss(self, x, a, b, w, y):
         return F.mse_loss(self.forward(x, a, b, w), y)
