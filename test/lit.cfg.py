@@ -14,6 +14,7 @@ config.test_exec_root = os.path.join(config.resc_obj_root, "test")
 
 config.substitutions.append(("%examples", os.path.join(config.resc_src_root, "examples")))
 config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%resc_obj_root", config.resc_obj_root))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

@@ -19,7 +19,7 @@ static int fail(resc_error *error) {
 int main(int argc, char **argv) {
   resc_model *model = NULL;
   resc_params *params = NULL;
-  resc_error *error = resc_model_from_desc(resc_model(), &model);
+  resc_error *error = resc_model_from_desc(resc_model_info(), &model);
   if (error)
     return fail(error);
   if ((error = resc_params_create(model, &params)))
@@ -46,6 +46,10 @@ int main(int argc, char **argv) {
         best = c;
     printf("image %d: class %d (logit %.4f)\n", n, best, logits[n][best]);
   }
+  /* All logits of the ramp image, for comparison with other runs. */
+  for (int c = 0; c < 10; ++c)
+    printf("%s%.6f", c ? " " : "logits: ", logits[1][c]);
+  printf("\n");
   resc_params_destroy(params);
   resc_model_close(model);
   return 0;

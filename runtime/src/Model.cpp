@@ -88,10 +88,30 @@ extern "C" resc_error *resc_model_open(const char *path, resc_model **out) {
   return nullptr;
 }
 
+extern "C" resc_error *resc_model_from_desc(const resc_model_desc *desc, resc_model **out) {
+  if (!desc || !out)
+    return makeError("resc_model_from_desc: 'desc' and 'out' must not be NULL");
+  if (desc->abi_version != RESC_ABI_VERSION)
+    return makeError("the linked model was built for resc ABI version %u, but this runtime "
+                     "implements version %u; recompile the model",
+                     desc->abi_version, RESC_ABI_VERSION);
+  if (resc_error *error = validateModelDesc(*desc))
+    return prefixError(error, "the linked model is not a valid resc model");
+  auto *model = new (std::nothrow) resc_model;
+  if (!model)
+    return makeError("out of memory");
+  model->library = nullptr; // linked into the program: nothing to close
+  model->path = desc->model_name;
+  model->desc = desc;
+  *out = model;
+  return nullptr;
+}
+
 extern "C" void resc_model_close(resc_model *model) {
   if (!model)
     return;
-  dlclose(model->library);
+  if (model->library)
+    dlclose(model->library);
   delete model;
 }
 

@@ -44,6 +44,32 @@ TEST(Model, OpensAndDescribesTheTinyModel) {
   resc_model_close(model);
 }
 
+// A program that links a model directly hands its description over.
+TEST(Model, WrapsALinkedDescription) {
+  resc_model *opened = nullptr;
+  RESC_ASSERT_OK(resc_model_open(modelPath("tiny").c_str(), &opened));
+  const resc_model_desc *desc = resc_model_desc_get(opened);
+  resc_model *linked = nullptr;
+  RESC_ASSERT_OK(resc_model_from_desc(desc, &linked));
+  EXPECT_EQ(resc_model_desc_get(linked), desc);
+  resc_params *params = nullptr;
+  RESC_ASSERT_OK(resc_params_create(linked, &params));
+  RESC_ASSERT_OK(resc_params_init(params, 1));
+  resc_params_destroy(params);
+  resc_model_close(linked); // unloads nothing: `opened` still works
+  EXPECT_STREQ(resc_model_desc_get(opened)->model_name, "Tiny");
+
+  resc_model_desc other = *desc;
+  other.abi_version = RESC_ABI_VERSION + 1;
+  resc_model *bad = nullptr;
+  RESC_EXPECT_ERROR(resc_model_from_desc(&other, &bad),
+                    "the linked model was built for resc ABI version 2");
+  EXPECT_EQ(bad, nullptr);
+  RESC_EXPECT_ERROR(resc_model_from_desc(nullptr, &bad),
+                    "resc_model_from_desc: 'desc' and 'out' must not be NULL");
+  resc_model_close(opened);
+}
+
 TEST(Model, RefusesMissingFile) {
   EXPECT_THAT(openError("no_such_model"), HasSubstr("cannot load model library"));
 }
@@ -58,7 +84,7 @@ TEST(Model, RefusesAFileThatIsNotALibrary) {
 
 TEST(Model, RefusesALibraryWithoutResc_model) {
   EXPECT_THAT(openError("not_a_model"),
-              HasSubstr("is not a resc model library: it does not export 'resc_model'"));
+              HasSubstr("is not a resc model library: it does not export 'resc_model_info'"));
 }
 
 TEST(Model, RefusesAnotherAbiVersion) {
@@ -67,7 +93,7 @@ TEST(Model, RefusesAnotherAbiVersion) {
 }
 
 TEST(Model, RefusesANullDescription) {
-  EXPECT_THAT(openError("tiny_null_desc"), HasSubstr("'resc_model' returned NULL"));
+  EXPECT_THAT(openError("tiny_null_desc"), HasSubstr("'resc_model_info' returned NULL"));
 }
 
 TEST(Model, RefusesOverlappingParameters) {

@@ -181,7 +181,7 @@ TEST_F(Resrun, RefusesBadArgumentsWithUsage) {
 
 TEST_F(Resrun, RefusesModelsThatAreNot) {
   fail({dir.file("absent.so"), "--info"}, "cannot load model library '" + dir.file("absent.so"));
-  fail({modelPath("not_a_model"), "--info"}, "does not export 'resc_model'");
+  fail({modelPath("not_a_model"), "--info"}, "does not export 'resc_model_info'");
   fail({modelPath("tiny_wrong_version"), "--info"}, "was built for resc ABI version 99");
   fail({modelPath("tiny_overlap"), "--info"}, "overlap");
 }

@@ -115,8 +115,8 @@ void resc::emitHeader(const ModelABI &abi, llvm::raw_ostream &os) {
     os << "int32_t " << e.symbol << "(void *const *inputs, const int64_t *dims, "
        << "void *const *outputs, void *params, void *scratch);\n";
   os << "\n/* The model's metadata (struct resc_model_desc in resc/abi.h), for the\n"
-     << " * runtime: resc_model_from_desc(resc_model(), &model). */\n"
-     << "const struct resc_model_desc *resc_model(void);\n";
+     << " * runtime: resc_model_from_desc(resc_model_info(), &model). */\n"
+     << "const struct resc_model_desc *resc_model_info(void);\n";
   os << "\n/* Typed wrappers. */\n";
   for (const ABIEntry &e : abi.entries) {
     os << "static inline int32_t " << e.symbol << "_call(";

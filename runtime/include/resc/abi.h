@@ -2,7 +2,7 @@
  *
  * Every library produced by `resc model.res -o model.so` exports
  *
- *     const resc_model_desc *resc_model(void);
+ *     const resc_model_desc *resc_model_info(void);
  *
  * describing the model, and one C function per entry point with the uniform
  * signature `resc_entry_fn` (named `<Model>_forward`, `<Model>_loss`, ...).
@@ -103,7 +103,7 @@ typedef struct resc_model_desc {
 } resc_model_desc;
 
 typedef const resc_model_desc *(*resc_model_fn)(void);
-#define RESC_MODEL_SYMBOL "resc_model"
+#define RESC_MODEL_SYMBOL "resc_model_info"
 
 #ifdef __cplusplus
 } /* extern "C" */

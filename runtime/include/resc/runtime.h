@@ -71,6 +71,12 @@ typedef struct resc_model resc_model;
  * error that names the file. */
 resc_error *resc_model_open(const char *path, resc_model **out);
 
+/* Wraps the description of a model linked directly into the program (the
+ * generated header declares `resc_model_info()`), so the rest of this API works
+ * without dlopen: resc_model_from_desc(resc_model_info(), &model). The description
+ * is validated like resc_model_open's; closing the handle unloads nothing. */
+resc_error *resc_model_from_desc(const resc_model_desc *desc, resc_model **out);
+
 /* Closes the library. Every resc_params created for the model must have been
  * destroyed, and no call may be running on it. NULL is allowed. */
 void resc_model_close(resc_model *model);

@@ -164,7 +164,7 @@ __attribute__((unused)) static const resc_model_desc desc = {
     0, "Tiny", 2, 4, dim_names, params, ARENA_BYTES, 3, 0, entries, scratch_bytes,
 };
 
-EXPORT const resc_model_desc *resc_model(void) {
+EXPORT const resc_model_desc *resc_model_info(void) {
 #if FAKE_VARIANT == VARIANT_NULL_DESC
   return NULL;
 #else
