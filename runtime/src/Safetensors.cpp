@@ -247,22 +247,24 @@ extern "C" resc_error *resc_params_load_safetensors(resc_params *params, const c
   return nullptr;
 }
 
-extern "C" resc_error *resc_params_save_safetensors(const resc_params *params, const char *path) {
-  if (!params || !path)
-    return makeError("resc_params_save_safetensors: 'params' and 'path' must not be NULL");
-  const resc_model_desc &model = *params->model->desc;
+/// Writes the tensors of `arena` (laid out as the model's parameter arena)
+/// by name; with `paramsOnly`, buffers are left out (they have no gradient).
+static resc_error *saveArena(const resc_model_desc &model, const void *arena, bool paramsOnly,
+                             const char *path) {
   std::string header = "{\"__metadata__\":{\"format\":\"pt\"}";
   std::vector<Piece> pieces(2); // the length and the header, filled below
   uint64_t offset = 0;
   for (int32_t i = 0; i < model.num_params; ++i) {
     const resc_tensor_desc &t = model.params[i];
+    if (paramsOnly && t.role != RESC_ROLE_PARAM)
+      continue;
     header += "," + jsonString(t.name) + ":{\"dtype\":\"" + safetensorsDtype(t.dtype) +
               "\",\"shape\":[";
     for (int32_t d = 0; d < t.rank; ++d)
       header += (d ? "," : "") + std::to_string(t.shape[d]);
     uint64_t end = offset + static_cast<uint64_t>(t.nbytes);
     header += "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(end) + "]}";
-    pieces.push_back({static_cast<const char *>(params->arena) + t.offset,
+    pieces.push_back({static_cast<const char *>(arena) + t.offset,
                       static_cast<size_t>(t.nbytes)});
     offset = end;
   }
@@ -274,4 +276,23 @@ extern "C" resc_error *resc_params_save_safetensors(const resc_params *params, c
   pieces[0] = {length, sizeof length};
   pieces[1] = {header.data(), header.size()};
   return writeFileAtomic(path, pieces.data(), pieces.size());
+}
+
+extern "C" resc_error *resc_params_save_safetensors(const resc_params *params, const char *path) {
+  if (!params || !path)
+    return makeError("resc_params_save_safetensors: 'params' and 'path' must not be NULL");
+  return saveArena(*params->model->desc, params->arena, /*paramsOnly=*/false, path);
+}
+
+extern "C" resc_error *resc_grads_save_safetensors(const resc_model *model, const resc_tensor *grads,
+                                                   const char *path) {
+  if (!model || !grads || !path)
+    return makeError("resc_grads_save_safetensors: 'model', 'grads' and 'path' must not be NULL");
+  const resc_model_desc &desc = *model->desc;
+  if (static_cast<int64_t>(grads->nbytes) < desc.param_arena_bytes)
+    return makeError("resc_grads_save_safetensors: the gradient tensor has %lld bytes but model "
+                     "'%s' has a %lld-byte parameter arena",
+                     static_cast<long long>(grads->nbytes), desc.model_name,
+                     static_cast<long long>(desc.param_arena_bytes));
+  return saveArena(desc, grads->data, /*paramsOnly=*/true, path);
 }

@@ -8,7 +8,6 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
-#include <limits>
 
 using namespace mlir;
 using namespace resc;
@@ -56,20 +55,8 @@ struct CrossEntropyLowering : OpConversionPattern<res::CrossEntropyOp> {
       xt = cast<RankedTensorType>(x.getType());
     }
     Type elt = xt.getElementType();
-    AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
-    AffineMap row = dropDimMap(ctx, 2, 1);
-    Value max = reduceDim(rewriter, loc, x, 1, -std::numeric_limits<double>::infinity(),
-                          [](OpBuilder &b, Location l, Value in, Value acc) -> Value {
-                            return arith::MaxNumFOp::create(b, l, in, acc);
-                          });
-    Value e = mapLike(rewriter, loc, x, ValueRange{x, max}, {id2, row},
-                      [](OpBuilder &b, Location l, ValueRange a) -> Value {
-                        return math::ExpOp::create(b, l, arith::SubFOp::create(b, l, a[0], a[1]));
-                      });
-    Value sum = reduceDim(rewriter, loc, e, 1, 0.0,
-                          [](OpBuilder &b, Location l, Value in, Value acc) -> Value {
-                            return arith::AddFOp::create(b, l, in, acc);
-                          });
+    ExpAlong parts = expAlong(rewriter, loc, x, 1);
+    Value sum = parts.sum, max = parts.max;
     Value numClasses = tensor::DimOp::create(rewriter, loc, x, 1);
     AffineMap id1 = AffineMap::getMultiDimIdentityMap(1, ctx);
     Value perRow = mapLike(

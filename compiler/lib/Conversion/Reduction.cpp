@@ -22,7 +22,6 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
   LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
     Value x = adaptor.getInput();
     auto xt = cast<RankedTensorType>(x.getType());
     int64_t rank = xt.getRank();
@@ -30,32 +29,11 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
     if (dims.empty())
       for (int64_t i = 0; i < rank; ++i)
         dims.push_back(i);
-    SmallVector<int64_t> shape;
-    SmallVector<Value> sizes;
-    SmallVector<AffineExpr> outExprs;
-    SmallVector<utils::IteratorType> its;
-    for (int64_t i = 0; i < rank; ++i) {
-      bool reduced = llvm::is_contained(dims, i);
-      its.push_back(reduced ? utils::IteratorType::reduction : utils::IteratorType::parallel);
-      if (reduced)
-        continue;
-      shape.push_back(xt.getDimSize(i));
-      outExprs.push_back(getAffineDimExpr(i, ctx));
-      if (xt.isDynamicDim(i))
-        sizes.push_back(tensor::DimOp::create(rewriter, loc, x, i));
-    }
-    auto reducedType = RankedTensorType::get(shape, xt.getElementType());
-    Value acc = fill(rewriter, loc, emptyTensorWithSizes(rewriter, loc, reducedType, sizes), 0);
-    SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(rank, ctx),
-                                AffineMap::get(rank, 0, outExprs, ctx)};
-    Value result =
-        linalg::GenericOp::create(rewriter, loc, TypeRange{reducedType}, ValueRange{x},
-                                  ValueRange{acc}, maps, its,
-                                  [](OpBuilder &b, Location l, ValueRange args) {
-                                    linalg::YieldOp::create(
-                                        b, l, ValueRange{arith::AddFOp::create(b, l, args[0], args[1])});
-                                  })
-            .getResult(0);
+    SmallVector<bool> reduced(rank, false);
+    for (int64_t d : dims)
+      reduced[d] = true;
+    Value result = sumDims(rewriter, loc, x, reduced);
+    auto reducedType = cast<RankedTensorType>(result.getType());
     if (IsMean) {
       Value count = countAsFloat(rewriter, loc, x, dims, xt.getElementType());
       result = elementwise(rewriter, loc, reducedType, ValueRange{result},
@@ -63,25 +41,9 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
                              return arith::DivFOp::create(b, l, args[0], count);
                            });
     }
-    auto finalType = cast<RankedTensorType>(op.getType());
-    if (op.getKeepdim() && finalType != reducedType) {
-      // Group each size-1 dim with a kept neighbour.
-      SmallVector<ReassociationIndices> groups;
-      SmallVector<OpFoldResult> outShape;
-      ReassociationIndices pending;
-      for (int64_t i = 0; i < rank; ++i) {
-        bool reduced = llvm::is_contained(dims, i);
-        outShape.push_back(reduced ? OpFoldResult(rewriter.getIndexAttr(1))
-                                   : tensor::getMixedSize(rewriter, loc, x, i));
-        pending.push_back(i);
-        if (!reduced) {
-          groups.push_back(pending);
-          pending.clear();
-        }
-      }
-      if (!pending.empty() && !groups.empty())
-        groups.back().append(pending.begin(), pending.end());
-      result = tensor::ExpandShapeOp::create(rewriter, loc, finalType, result, groups, outShape);
+    if (op.getKeepdim()) {
+      SmallVector<bool> kept = llvm::map_to_vector(reduced, [](bool r) { return !r; });
+      result = expandUnitDims(rewriter, loc, result, cast<RankedTensorType>(op.getType()), kept, x);
     }
     rewriter.replaceOp(op, result);
     return success();

@@ -36,6 +36,7 @@ struct ResConvertToLinalg
     resc::populateShapePatterns(patterns);
     resc::populateLossPatterns(patterns);
     resc::populateRepeatPatterns(patterns);
+    resc::populateGradientPatterns(patterns);
     // Ops without a lowering are reported at their source location.
     bool unsupported = false;
     llvm::DenseSet<OperationName> reported; // one error per op kind is enough

@@ -3,7 +3,9 @@
 #include "Utils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include <limits>
 
 using namespace mlir;
 
@@ -140,4 +142,77 @@ Value resc::mapLike(OpBuilder &b, Location loc, Value like, ValueRange inputs,
                                                              body(nb, nl, args.drop_back()));
                                    })
       .getResult(0);
+}
+
+Value resc::sumDims(OpBuilder &b, Location loc, Value input, ArrayRef<bool> reduced) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> shape;
+  SmallVector<Value> sizes;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> its;
+  for (int64_t i = 0; i < rank; ++i) {
+    its.push_back(reduced[i] ? utils::IteratorType::reduction : utils::IteratorType::parallel);
+    if (reduced[i])
+      continue;
+    shape.push_back(type.getDimSize(i));
+    outExprs.push_back(getAffineDimExpr(i, ctx));
+    if (type.isDynamicDim(i))
+      sizes.push_back(tensor::DimOp::create(b, loc, input, i));
+  }
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  Value acc = fill(b, loc, emptyTensorWithSizes(b, loc, resultType, sizes), 0);
+  SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(rank, ctx),
+                              AffineMap::get(rank, 0, outExprs, ctx)};
+  return linalg::GenericOp::create(b, loc, TypeRange{resultType}, ValueRange{input},
+                                   ValueRange{acc}, maps, its,
+                                   [](OpBuilder &nb, Location l, ValueRange args) {
+                                     linalg::YieldOp::create(
+                                         nb, l,
+                                         ValueRange{arith::AddFOp::create(nb, l, args[0], args[1])});
+                                   })
+      .getResult(0);
+}
+
+Value resc::expandUnitDims(OpBuilder &b, Location loc, Value value, RankedTensorType type,
+                           ArrayRef<bool> kept, Value like) {
+  if (value.getType() == type)
+    return value;
+  // Each size-1 dim joins the group of the next kept dim; trailing ones join
+  // the last group; with no kept dim, a rank-0 value expands with no groups.
+  SmallVector<ReassociationIndices> groups;
+  SmallVector<OpFoldResult> outShape;
+  ReassociationIndices pending;
+  for (int64_t j = 0; j < type.getRank(); ++j) {
+    outShape.push_back(kept[j] ? tensor::getMixedSize(b, loc, like, j)
+                               : OpFoldResult(b.getIndexAttr(1)));
+    pending.push_back(j);
+    if (kept[j]) {
+      groups.push_back(pending);
+      pending.clear();
+    }
+  }
+  if (!pending.empty() && !groups.empty())
+    groups.back().append(pending.begin(), pending.end());
+  return tensor::ExpandShapeOp::create(b, loc, type, value, groups, outShape);
+}
+
+resc::ExpAlong resc::expAlong(OpBuilder &b, Location loc, Value x, int64_t dim) {
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  Value max = reduceDim(b, loc, x, dim, -std::numeric_limits<double>::infinity(),
+                        [](OpBuilder &nb, Location l, Value in, Value acc) -> Value {
+                          return arith::MaxNumFOp::create(nb, l, in, acc);
+                        });
+  Value e = mapLike(b, loc, x, ValueRange{x, max},
+                    {AffineMap::getMultiDimIdentityMap(rank, ctx), dropDimMap(ctx, rank, dim)},
+                    [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                      return math::ExpOp::create(nb, l, arith::SubFOp::create(nb, l, a[0], a[1]));
+                    });
+  Value sum = reduceDim(b, loc, e, dim, 0.0,
+                        [](OpBuilder &nb, Location l, Value in, Value acc) -> Value {
+                          return arith::AddFOp::create(nb, l, in, acc);
+                        });
+  return {max, e, sum};
 }

@@ -62,6 +62,25 @@ mlir::Value mapLike(mlir::OpBuilder &b, mlir::Location loc, mlir::Value like,
                                                    mlir::ValueRange)>
                         body);
 
+/// Sums `input` over the dims where `reduced` is true; the result drops them
+/// (its dynamic sizes come from `input`).
+mlir::Value sumDims(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                    llvm::ArrayRef<bool> reduced);
+
+/// `value` with the size-1 dims of `type` inserted: `kept[j]` tells which
+/// dims of `type` `value` has, in order; their sizes come from dim j of
+/// `like`. `value` itself when it already has `type`.
+mlir::Value expandUnitDims(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
+                           mlir::RankedTensorType type, llvm::ArrayRef<bool> kept,
+                           mlir::Value like);
+
+/// The parts of a numerically stable softmax of `x` along `dim`: the maximum
+/// m (dim dropped), e = exp(x - m), and the sum of e along `dim`.
+struct ExpAlong {
+  mlir::Value max, exp, sum;
+};
+ExpAlong expAlong(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, int64_t dim);
+
 /// The `index`-th slice of a stacked [n, ...] tensor, leading dim dropped.
 mlir::Value sliceInstance(mlir::OpBuilder &b, mlir::Location loc, mlir::Value stack,
                           mlir::Value index);

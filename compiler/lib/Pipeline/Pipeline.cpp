@@ -13,6 +13,10 @@
 
 using namespace mlir;
 
+llvm::StringRef resc::trainingPipeline() {
+  return "res-derive-backward, canonicalize, cse";
+}
+
 llvm::StringRef resc::resToLinalgPipeline() {
   return "res-convert-to-linalg, canonicalize, cse";
 }

@@ -126,9 +126,14 @@ void resc::emitHeader(const ModelABI &abi, llvm::raw_ostream &os) {
     for (const ABITensor &t : e.inputs)
       formals.push_back("const " + std::string(cType(t.dtype)) + " *" + t.name + " /* " +
                         shapeString(t.shape, abi) + " */");
-    for (const ABITensor &t : e.outputs)
-      formals.push_back(std::string(cType(t.dtype)) + " *" + t.name + " /* " +
-                        shapeString(t.shape, abi) + " */");
+    for (size_t i = 0; i < e.outputs.size(); ++i) {
+      const ABITensor &t = e.outputs[i];
+      std::string shape = int(i) == e.gradsOutput
+                              ? "gradients, laid out like the parameter arena: " + M +
+                                    "_PARAM_ARENA_BYTES bytes"
+                              : shapeString(t.shape, abi);
+      formals.push_back(std::string(cType(t.dtype)) + " *" + t.name + " /* " + shape + " */");
+    }
     formals.push_back("void *params");
     os << llvm::join(formals, ",\n    ") << ") {\n";
     os << "  void *inputs[] = {";

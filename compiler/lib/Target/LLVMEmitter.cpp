@@ -197,35 +197,52 @@ bool Emitter::emitWrapper(const ABIEntry &entry) {
     return false;
   llvm::Value *result = b.CreateCall(impl, args);
 
-  // Copy the result out, then release its buffer unless it is caller memory.
-  const ABITensor &out = entry.outputs[0];
-  llvm::Type *elt = eltType(out.dtype);
-  llvm::Value *allocated = b.CreateExtractValue(result, 0);
-  llvm::Value *aligned = b.CreateExtractValue(result, 1);
-  llvm::Value *offset = b.CreateExtractValue(result, 2);
-  llvm::Value *numel = b.getInt64(1);
-  for (size_t i = 0; i < out.shape.size(); ++i)
-    numel = b.CreateMul(numel, b.CreateExtractValue(result, {3u, unsigned(i)}));
-  llvm::Value *src = b.CreateGEP(elt, aligned, offset);
-  llvm::Value *dst = b.CreateLoad(ptr, outputs, "out");
-  b.CreateMemCpy(dst, llvm::MaybeAlign(), src, llvm::MaybeAlign(),
-                 b.CreateMul(numel, b.getInt64(dtypeSize(out.dtype))));
-  llvm::Value *owned = b.getTrue();
-  for (llvm::Value *in : inputPtrs)
-    owned = b.CreateAnd(owned, b.CreateICmpNE(allocated, in));
+  // Copy each result out (an output, or its slot in the gradient arena),
+  // then release its buffer unless it is caller memory.
   llvm::Value *arenaEnd = b.CreateConstGEP1_64(b.getInt8Ty(), params, abi.arenaBytes);
-  llvm::Value *inArena = b.CreateAnd(b.CreateICmpUGE(allocated, params),
-                                     b.CreateICmpULT(allocated, arenaEnd));
-  owned = b.CreateAnd(owned, b.CreateNot(inArena));
-  auto *freeBB = llvm::BasicBlock::Create(ctx, "free", fn);
-  auto *retBB = llvm::BasicBlock::Create(ctx, "ret", fn);
-  b.CreateCondBr(owned, freeBB, retBB);
-  b.SetInsertPoint(freeBB);
   llvm::FunctionCallee freeFn =
       m.getOrInsertFunction("free", llvm::FunctionType::get(b.getVoidTy(), {ptr}, false));
-  b.CreateCall(freeFn, {allocated});
-  b.CreateBr(retBB);
-  b.SetInsertPoint(retBB);
+  for (size_t r = 0; r < entry.results.size(); ++r) {
+    const ABIResult &where = entry.results[r];
+    llvm::Value *desc = entry.results.size() == 1 ? result : b.CreateExtractValue(result, r);
+    llvm::Value *allocated = b.CreateExtractValue(desc, 0);
+    llvm::Value *aligned = b.CreateExtractValue(desc, 1);
+    llvm::Value *offset = b.CreateExtractValue(desc, 2);
+    llvm::Value *dst;
+    llvm::Value *bytes;
+    int dtype;
+    if (where.isGrad) {
+      const ABIParamBlock &block = abi.blocks[where.index];
+      llvm::Value *grads = b.CreateLoad(
+          ptr, b.CreateConstGEP1_64(ptr, outputs, entry.gradsOutput), "grads");
+      dst = b.CreateConstGEP1_64(b.getInt8Ty(), grads, block.offset);
+      bytes = b.getInt64(block.nbytes);
+      dtype = block.dtype;
+    } else {
+      const ABITensor &out = entry.outputs[where.index];
+      dtype = out.dtype;
+      llvm::Value *numel = b.getInt64(1);
+      for (size_t i = 0; i < out.shape.size(); ++i)
+        numel = b.CreateMul(numel, b.CreateExtractValue(desc, {3u, unsigned(i)}));
+      dst = b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, outputs, where.index), "out");
+      bytes = b.CreateMul(numel, b.getInt64(dtypeSize(dtype)));
+    }
+    llvm::Value *src = b.CreateGEP(eltType(dtype), aligned, offset);
+    b.CreateMemCpy(dst, llvm::MaybeAlign(), src, llvm::MaybeAlign(), bytes);
+    llvm::Value *owned = b.getTrue();
+    for (llvm::Value *in : inputPtrs)
+      owned = b.CreateAnd(owned, b.CreateICmpNE(allocated, in));
+    llvm::Value *inArena = b.CreateAnd(b.CreateICmpUGE(allocated, params),
+                                       b.CreateICmpULT(allocated, arenaEnd));
+    owned = b.CreateAnd(owned, b.CreateNot(inArena));
+    auto *freeBB = llvm::BasicBlock::Create(ctx, "free", fn);
+    auto *nextBB = llvm::BasicBlock::Create(ctx, "next", fn);
+    b.CreateCondBr(owned, freeBB, nextBB);
+    b.SetInsertPoint(freeBB);
+    b.CreateCall(freeFn, {allocated});
+    b.CreateBr(nextBB);
+    b.SetInsertPoint(nextBB);
+  }
   b.CreateRet(b.getInt32(RESC_ENTRY_OK));
 
   // The implementation is private to the library: LLVM may inline it.

@@ -154,25 +154,53 @@ FailureOr<ModelABI> resc::buildModelABI(ModuleOp module) {
         b.init = init.getValue().str();
       blocks.push_back(std::move(b));
     }
-    if (fn.getNumResults() != 1) {
-      fn.emitError() << "entry points return exactly one tensor";
-      return failure();
+    // Results: ordinary outputs, and gradients packed into one "grads"
+    // output laid out like the parameter arena.
+    unsigned paramIndex = 0;
+    std::vector<unsigned> gradBlocks; // parameter block of each param argument
+    for (unsigned i = 0, b = 0; i < fn.getNumArguments(); ++i) {
+      auto role = fn.getArgAttrOfType<StringAttr>(i, "res.role");
+      if (role.getValue() == "input")
+        continue;
+      if (role.getValue() == "param")
+        gradBlocks.push_back(b);
+      ++b;
     }
-    auto rdims = fn.getResultAttrOfType<ArrayAttr>(0, "res.dims");
-    auto rtype = cast<RankedTensorType>(fn.getResultTypes()[0]);
-    ABITensor out;
-    out.name = entry.name == "loss" ? "loss" : "output";
-    out.dtype = dtypeOf(rtype.getElementType());
-    out.role = RESC_ROLE_OUTPUT;
-    if (rdims) {
-      auto dims = readDims(fn, rdims, abi.dims);
-      if (failed(dims))
-        return failure();
-      out.shape = *dims;
-    } else {
-      out.shape.assign(rtype.getShape().begin(), rtype.getShape().end());
+    for (unsigned r = 0; r < fn.getNumResults(); ++r) {
+      auto rtype = cast<RankedTensorType>(fn.getResultTypes()[r]);
+      auto role = fn.getResultAttrOfType<StringAttr>(r, "res.role");
+      if (role && role.getValue() == "grad") {
+        if (paramIndex >= gradBlocks.size()) {
+          fn.emitError() << "more gradients than parameters";
+          return failure();
+        }
+        if (entry.gradsOutput < 0) {
+          entry.gradsOutput = entry.outputs.size();
+          ABITensor g;
+          g.name = "grads";
+          g.dtype = RESC_F32;
+          g.role = RESC_ROLE_OUTPUT;
+          entry.outputs.push_back(std::move(g)); // shape set after layout
+        }
+        entry.results.push_back({true, gradBlocks[paramIndex++]});
+        continue;
+      }
+      ABITensor out;
+      auto name = fn.getResultAttrOfType<StringAttr>(r, "res.name");
+      out.name = name ? name.getValue().str() : entry.name == "loss" ? "loss" : "output";
+      out.dtype = dtypeOf(rtype.getElementType());
+      out.role = RESC_ROLE_OUTPUT;
+      if (auto rdims = fn.getResultAttrOfType<ArrayAttr>(r, "res.dims")) {
+        auto dims = readDims(fn, rdims, abi.dims);
+        if (failed(dims))
+          return failure();
+        out.shape = *dims;
+      } else {
+        out.shape.assign(rtype.getShape().begin(), rtype.getShape().end());
+      }
+      entry.results.push_back({false, unsigned(entry.outputs.size())});
+      entry.outputs.push_back(std::move(out));
     }
-    entry.outputs.push_back(std::move(out));
     // Every entry point takes the same parameters; lay them out once.
     if (!haveBlocks) {
       abi.blocks = std::move(blocks);
@@ -208,5 +236,11 @@ FailureOr<ModelABI> resc::buildModelABI(ModuleOp module) {
     expand(b, abi.params);
   }
   abi.arenaBytes = llvm::alignTo(offset, RESC_ARENA_ALIGN);
+  for (ABIEntry &e : abi.entries)
+    if (e.gradsOutput >= 0) {
+      ABITensor &g = e.outputs[e.gradsOutput];
+      g.shape = {abi.arenaBytes / 4};
+      g.nbytes = abi.arenaBytes;
+    }
   return abi;
 }

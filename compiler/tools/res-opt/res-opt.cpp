@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "res/ResDialect.h"
+#include "res/TestPasses.h"
 #include "resc/Pipeline/Pipeline.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -20,6 +21,7 @@ int main(int argc, char **argv) {
   // Upstream dialects and passes come from the MLIR shared library, so
   // registering all of them costs start-up time only.
   resc::registerPipelineDependencies(registry);
+  res::registerResTestPasses(); // res-test-vjp, for lit tests
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "res optimizer driver\n", registry));
 }

@@ -41,11 +41,13 @@ static cl::opt<std::string> outputFilename(
                   "stdout otherwise)"),
     cl::value_desc("file"), cl::init(""), cl::cat(rescCategory));
 
-enum class Emit { AST, Res, Linalg, LLVMMLIR, LLVMIR, Asm, Obj, Header, SharedLib };
+enum class Emit { AST, Res, ResGrad, Linalg, LLVMMLIR, LLVMIR, Asm, Obj, Header, SharedLib };
 static cl::opt<Emit> emitAction(
     "emit", cl::desc("What to produce"), cl::init(Emit::SharedLib),
     cl::values(clEnumValN(Emit::AST, "ast", "the parsed syntax tree"),
                clEnumValN(Emit::Res, "res", "the `res` dialect (one function per entry point)"),
+               clEnumValN(Emit::ResGrad, "res-grad",
+                          "the res dialect after derive-backward (adds <Model>_loss_grad)"),
                clEnumValN(Emit::Linalg, "linalg", "linalg/tensor/arith/math/scf on tensors"),
                clEnumValN(Emit::LLVMMLIR, "llvm-mlir", "the MLIR LLVM dialect"),
                clEnumValN(Emit::LLVMIR, "llvm", "optimized LLVM IR with the C-ABI entry points"),
@@ -123,6 +125,13 @@ static int compile(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
 
 /// Everything after the res dialect: ABI, pipelines, LLVM, machine code.
 static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os) {
+  // Gradients are derived in the res dialect, before anything is lowered.
+  if (failed(runPipeline(module, trainingPipeline())))
+    return 1;
+  if (emitAction == Emit::ResGrad) {
+    module.print(os);
+    return 0;
+  }
   auto abi = buildModelABI(module);
   if (failed(abi))
     return 1;

@@ -58,4 +58,27 @@ def ResInferShapes : Pass<"res-infer-shapes", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def ResDeriveBackward : Pass<"res-derive-backward", "::mlir::ModuleOp"> {
+  let summary = "Build <Model>_loss_grad from <Model>_loss by reverse-mode AD";
+  let description = [{
+    For every function whose name ends in `_loss`, creates `<name>_grad`
+    with the same arguments, returning the loss and then the gradient of
+    every parameter argument (`res.role = "param"`; buffers and inputs get
+    none), each result tagged `res.role = "grad"` and `res.name`.
+
+    The gradient function first repeats the loss computation (the primal),
+    with `res.repeat` unrolled so each instance's activations are kept;
+    then it walks the primal ops in reverse and asks each op for its
+    vector-Jacobian product through `GradientOpInterface` — there is no
+    switch over op kinds. Adjoints of a value used more than once are
+    summed: a residual block's input receives `dy + J_F^T dy`. Activity
+    analysis skips everything that does not depend on a parameter (integer
+    labels, inputs, constants); primal values the backward pass does not
+    read are removed by the canonicalizer afterwards.
+
+    Example: for `%y = res.relu %x` with adjoint `%dy`, the op contributes
+    `%dx = res.relu_grad %x, %dy` to the adjoint of `%x`.
+  }];
+}
+
 #endif // RES_PASSES_TD

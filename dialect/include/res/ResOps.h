@@ -10,6 +10,7 @@
 #include "res/ResDialect.h"
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/OpImplementation.h"
@@ -51,10 +52,12 @@ public:
 } // namespace OpTrait
 } // namespace res
 
+/// res::GradientOpInterface: the vector-Jacobian product of an op, in res
+/// ops (ResInterfaces.td; implementations in dialect/lib/Gradients/).
+#include "res/ResInterfaces.h.inc"
+
 #define GET_OP_CLASSES
 #include "res/ResOps.h.inc"
-
-#include "mlir/IR/Builders.h"
 
 namespace res {
 /// Creates an `OpTy` whose result types are inferred, like

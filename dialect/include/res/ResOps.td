@@ -10,6 +10,7 @@
 #define RES_OPS_TD
 
 include "res/ResDialect.td"
+include "res/ResInterfaces.td"
 include "mlir/IR/OpBase.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/IR/OpAsmInterface.td"
@@ -60,11 +61,14 @@ class Res_InferOp<string mnemonic, list<Trait> traits = []>
 class Res_PureOp<string mnemonic, list<Trait> traits = []>
     : Res_InferOp<mnemonic, !listconcat(traits, [Pure])>;
 
+// An op with a vector-Jacobian product (buildVJP, in dialect/lib/Gradients/).
+defvar Res_HasVJP = DeclareOpInterfaceMethods<Res_GradientOpInterface>;
+
 //===----------------------------------------------------------------------===//
 // Constants
 //===----------------------------------------------------------------------===//
 
-def Res_ConstantOp : Res_PureOp<"constant", [ConstantLike]> {
+def Res_ConstantOp : Res_PureOp<"constant", [ConstantLike, Res_HasVJP]> {
   let summary = "A constant tensor";
   let description = [{
     A tensor whose value is given by an elements attribute. Scalars are
@@ -112,12 +116,12 @@ class Res_BinaryElementwiseOp<string mnemonic, string opDesc,
   }];
 }
 
-def Res_AddOp : Res_BinaryElementwiseOp<"add", "addition", [Commutative]>;
-def Res_SubOp : Res_BinaryElementwiseOp<"sub", "subtraction">;
-def Res_MulOp : Res_BinaryElementwiseOp<"mul", "multiplication", [Commutative]>;
-def Res_DivOp : Res_BinaryElementwiseOp<"div", "division">;
+def Res_AddOp : Res_BinaryElementwiseOp<"add", "addition", [Commutative, Res_HasVJP]>;
+def Res_SubOp : Res_BinaryElementwiseOp<"sub", "subtraction", [Res_HasVJP]>;
+def Res_MulOp : Res_BinaryElementwiseOp<"mul", "multiplication", [Commutative, Res_HasVJP]>;
+def Res_DivOp : Res_BinaryElementwiseOp<"div", "division", [Res_HasVJP]>;
 
-def Res_ResidualAddOp : Res_PureOp<"residual_add"> {
+def Res_ResidualAddOp : Res_PureOp<"residual_add", [Res_HasVJP]> {
   let summary = "The addition that closes a residual block";
   let description = [{
     `res.residual_add %branch, skip %x` computes `branch + x`, where `x` is
@@ -145,7 +149,7 @@ def Res_ResidualAddOp : Res_PureOp<"residual_add"> {
 // Linear algebra
 //===----------------------------------------------------------------------===//
 
-def Res_MatmulOp : Res_PureOp<"matmul"> {
+def Res_MatmulOp : Res_PureOp<"matmul", [Res_HasVJP]> {
   let summary = "Matrix product with torch.matmul semantics";
   let description = [{
     Follows `torch.matmul`: two 1-D operands give their dot product (a
@@ -166,7 +170,7 @@ def Res_MatmulOp : Res_PureOp<"matmul"> {
   }];
 }
 
-def Res_LinearOp : Res_PureOp<"linear"> {
+def Res_LinearOp : Res_PureOp<"linear", [Res_HasVJP]> {
   let summary = "Affine map y = x W^T + b, like torch.nn.Linear";
   let description = [{
     Applies `weight` (`[out, in]`, PyTorch's layout) to the last dimension
@@ -216,18 +220,18 @@ class Res_SimpleUnaryOp<string mnemonic, string formula,
   }];
 }
 
-def Res_ReluOp : Res_SimpleUnaryOp<"relu", "max(x, 0)">;
-def Res_SiluOp : Res_SimpleUnaryOp<"silu", "x * sigmoid(x)">;
-def Res_TanhOp : Res_SimpleUnaryOp<"tanh", "tanh(x)">;
-def Res_SigmoidOp : Res_SimpleUnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
-def Res_ExpOp : Res_SimpleUnaryOp<"exp", "exp(x)">;
-def Res_LogOp : Res_SimpleUnaryOp<"log", "log(x)">;
-def Res_SqrtOp : Res_SimpleUnaryOp<"sqrt", "sqrt(x)">;
-def Res_NegOp : Res_SimpleUnaryOp<"neg", "-x"> {
+def Res_ReluOp : Res_SimpleUnaryOp<"relu", "max(x, 0)", [Res_HasVJP]>;
+def Res_SiluOp : Res_SimpleUnaryOp<"silu", "x * sigmoid(x)", [Res_HasVJP]>;
+def Res_TanhOp : Res_SimpleUnaryOp<"tanh", "tanh(x)", [Res_HasVJP]>;
+def Res_SigmoidOp : Res_SimpleUnaryOp<"sigmoid", "1 / (1 + exp(-x))", [Res_HasVJP]>;
+def Res_ExpOp : Res_SimpleUnaryOp<"exp", "exp(x)", [Res_HasVJP]>;
+def Res_LogOp : Res_SimpleUnaryOp<"log", "log(x)", [Res_HasVJP]>;
+def Res_SqrtOp : Res_SimpleUnaryOp<"sqrt", "sqrt(x)", [Res_HasVJP]>;
+def Res_NegOp : Res_SimpleUnaryOp<"neg", "-x", [Res_HasVJP]> {
   let hasFolder = 1;
 }
 
-def Res_GeluOp : Res_UnaryElementwiseOp<"gelu"> {
+def Res_GeluOp : Res_UnaryElementwiseOp<"gelu", [Res_HasVJP]> {
   let summary = "Elementwise GELU, like torch.nn.functional.gelu";
   let description = [{
     `x * Phi(x)` with `Phi` the standard normal CDF (`approximate = "none"`,
@@ -244,7 +248,7 @@ def Res_GeluOp : Res_UnaryElementwiseOp<"gelu"> {
   let hasVerifier = 1;
 }
 
-def Res_DropoutOp : Res_UnaryElementwiseOp<"dropout"> {
+def Res_DropoutOp : Res_UnaryElementwiseOp<"dropout", [Res_HasVJP]> {
   let summary = "Dropout (the identity at inference)";
   let description = [{
     Zeroes elements with probability `p` during training and scales the
@@ -266,7 +270,7 @@ def Res_DropoutOp : Res_UnaryElementwiseOp<"dropout"> {
 }
 
 class Res_SoftmaxLikeOp<string mnemonic, string formula>
-    : Res_UnaryElementwiseOp<mnemonic> {
+    : Res_UnaryElementwiseOp<mnemonic, [Res_HasVJP]> {
   let summary = formula # " along one dimension";
   let description = [{
     Computes `}] # formula # [{` along dimension `dim` of the input (a
@@ -289,7 +293,8 @@ def Res_LogSoftmaxOp : Res_SoftmaxLikeOp<"log_softmax", "x - log(sum(exp(x)))">;
 // Reductions
 //===----------------------------------------------------------------------===//
 
-class Res_ReductionOp<string mnemonic, string what> : Res_PureOp<mnemonic> {
+class Res_ReductionOp<string mnemonic, string what>
+    : Res_PureOp<mnemonic, [Res_HasVJP]> {
   let summary = "The " # what # " over some dimensions";
   let description = [{
     The }] # what # [{ of `input` over the dimensions `dims` (all dimensions
@@ -318,7 +323,7 @@ def Res_SumOp : Res_ReductionOp<"sum", "sum">;
 // Shape manipulation
 //===----------------------------------------------------------------------===//
 
-def Res_ReshapeOp : Res_PureOp<"reshape"> {
+def Res_ReshapeOp : Res_PureOp<"reshape", [Res_HasVJP]> {
   let summary = "Reshape to a given shape, with at most one -1";
   let description = [{
     Reinterprets the elements of `input` in row-major order with the shape
@@ -340,7 +345,7 @@ def Res_ReshapeOp : Res_PureOp<"reshape"> {
   let hasCanonicalizer = 1;
 }
 
-def Res_TransposeOp : Res_PureOp<"transpose"> {
+def Res_TransposeOp : Res_PureOp<"transpose", [Res_HasVJP]> {
   let summary = "Swap two dimensions, like torch.transpose";
   let description = [{
     Swaps dimensions `dim0` and `dim1` of `input`.
@@ -357,7 +362,7 @@ def Res_TransposeOp : Res_PureOp<"transpose"> {
   let hasFolder = 1;
 }
 
-def Res_ConcatOp : Res_PureOp<"concat"> {
+def Res_ConcatOp : Res_PureOp<"concat", [Res_HasVJP]> {
   let summary = "Concatenate tensors along a dimension, like torch.cat";
   let description = [{
     Concatenates one or more tensors of the same rank and element type
@@ -543,7 +548,7 @@ def Res_SelfAttentionOp : Res_PureOp<"self_attention"> {
 // Losses
 //===----------------------------------------------------------------------===//
 
-def Res_CrossEntropyOp : Res_PureOp<"cross_entropy"> {
+def Res_CrossEntropyOp : Res_PureOp<"cross_entropy", [Res_HasVJP]> {
   let summary = "Mean cross-entropy of logits against integer labels";
   let description = [{
     `mean(-log_softmax(logits)[label])` over all positions, like
@@ -562,7 +567,7 @@ def Res_CrossEntropyOp : Res_PureOp<"cross_entropy"> {
   }];
 }
 
-def Res_MseOp : Res_PureOp<"mse"> {
+def Res_MseOp : Res_PureOp<"mse", [Res_HasVJP]> {
   let summary = "Mean squared error";
   let description = [{
     `mean((input - target)^2)` over all elements, like
@@ -678,5 +683,11 @@ def Res_InstanceOp : Res_PureOp<"instance"> {
     $stack `[` $index `]` attr-dict `:` type($stack) `->` type($result)
   }];
 }
+
+//===----------------------------------------------------------------------===//
+// Backward graphs
+//===----------------------------------------------------------------------===//
+
+include "res/ResGradientOps.td"
 
 #endif // RES_OPS_TD

@@ -93,3 +93,8 @@ LogicalResult RepeatOp::fold(FoldAdaptor,
     results.push_back(init);
   return success();
 }
+
+// reduce_to(g, like) -> g when g already has like's type (nothing reduced).
+OpFoldResult ReduceToOp::fold(FoldAdaptor) {
+  return sameTypeOrNull(*this, getGrad());
+}

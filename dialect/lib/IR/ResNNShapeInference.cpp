@@ -336,12 +336,12 @@ LogicalResult SelfAttentionOp::inferReturnTypes(
 // Losses
 //===----------------------------------------------------------------------===//
 
-LogicalResult CrossEntropyOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferred) {
-  StringRef name = getOperationName();
-  auto logits = getRanked(loc, name, adaptor.getLogits(), "logits");
-  auto labels = getRanked(loc, name, adaptor.getLabels(), "labels");
+FailureOr<RankedTensorType>
+res::shape::checkCrossEntropyOperands(std::optional<Location> loc,
+                                      StringRef name, Value logitsValue,
+                                      Value labelsValue) {
+  auto logits = getRanked(loc, name, logitsValue, "logits");
+  auto labels = getRanked(loc, name, labelsValue, "labels");
   if (failed(logits) || failed(labels))
     return failure();
   if (logits->getRank() != 2 && logits->getRank() != 3)
@@ -356,17 +356,14 @@ LogicalResult CrossEntropyOp::inferReturnTypes(
     return opError(loc, name, "labels ", q(*labels),
                    " do not match logits ", q(*logits), " (expected ",
                    logits->getRank() == 2 ? "[B]" : "[B, T]", ")");
-  inferred.push_back(RankedTensorType::get({}, logits->getElementType()));
-  return success();
+  return *logits;
 }
 
-LogicalResult MseOp::inferReturnTypes(MLIRContext *,
-                                      std::optional<Location> loc,
-                                      Adaptor adaptor,
-                                      SmallVectorImpl<Type> &inferred) {
-  StringRef name = getOperationName();
-  auto x = getRanked(loc, name, adaptor.getInput(), "input");
-  auto t = getRanked(loc, name, adaptor.getTarget(), "target");
+FailureOr<RankedTensorType>
+res::shape::checkMseOperands(std::optional<Location> loc, StringRef name,
+                             Value input, Value target) {
+  auto x = getRanked(loc, name, input, "input");
+  auto t = getRanked(loc, name, target, "target");
   if (failed(x) || failed(t) ||
       failed(checkElementType(loc, name, *x, "input", *t, "target")))
     return failure();
@@ -376,6 +373,29 @@ LogicalResult MseOp::inferReturnTypes(MLIRContext *,
   if (!match)
     return opError(loc, name, "input shape ", q(*x),
                    " does not match target shape ", q(*t));
+  return *x;
+}
+
+LogicalResult CrossEntropyOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  auto logits = checkCrossEntropyOperands(loc, getOperationName(),
+                                          adaptor.getLogits(),
+                                          adaptor.getLabels());
+  if (failed(logits))
+    return failure();
+  inferred.push_back(RankedTensorType::get({}, logits->getElementType()));
+  return success();
+}
+
+LogicalResult MseOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &inferred) {
+  auto x = checkMseOperands(loc, getOperationName(), adaptor.getInput(),
+                            adaptor.getTarget());
+  if (failed(x))
+    return failure();
   inferred.push_back(RankedTensorType::get({}, x->getElementType()));
   return success();
 }

@@ -41,6 +41,8 @@ static void printCompactTypes(OpAsmPrinter &p, Operation *, Type lhs, Type rhs,
   p << ", " << rhs << " -> " << result;
 }
 
+#include "res/ResInterfaces.cpp.inc"
+
 #define GET_OP_CLASSES
 #include "res/ResOps.cpp.inc"
 

@@ -233,6 +233,21 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *,
 // Reductions
 //===----------------------------------------------------------------------===//
 
+FailureOr<SmallVector<bool>>
+res::shape::reducedDims(std::optional<Location> loc, StringRef opName,
+                        ArrayRef<int64_t> dims, RankedTensorType t,
+                        StringRef what) {
+  SmallVector<bool> reduced(t.getRank(), dims.empty());
+  for (int64_t d : dims) {
+    if (failed(checkDimIndex(loc, opName, "dims entry", d, t, what)))
+      return failure();
+    if (reduced[d])
+      return opError(loc, opName, "dims contains ", d, " twice");
+    reduced[d] = true;
+  }
+  return reduced;
+}
+
 template <typename Adaptor>
 static LogicalResult inferReduction(std::optional<Location> loc,
                                     StringRef opName, Adaptor adaptor,
@@ -240,19 +255,13 @@ static LogicalResult inferReduction(std::optional<Location> loc,
   auto x = getRanked(loc, opName, adaptor.getInput(), "input");
   if (failed(x))
     return failure();
-  ArrayRef<int64_t> dims = adaptor.getDims();
-  SmallVector<bool> reduced(x->getRank(), dims.empty());
-  for (int64_t d : dims) {
-    if (failed(checkDimIndex(loc, opName, "dims entry", d, *x)))
-      return failure();
-    if (reduced[d])
-      return opError(loc, opName, "dims contains ", d, " twice");
-    reduced[d] = true;
-  }
+  auto reduced = reducedDims(loc, opName, adaptor.getDims(), *x, "input");
+  if (failed(reduced))
+    return failure();
   bool keepdim = adaptor.getKeepdim();
   SmallVector<int64_t> shape;
   for (auto [i, size] : llvm::enumerate(x->getShape())) {
-    if (!reduced[i])
+    if (!(*reduced)[i])
       shape.push_back(size);
     else if (keepdim)
       shape.push_back(1);

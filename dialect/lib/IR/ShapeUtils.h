@@ -12,6 +12,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Location.h"
 #include "mlir/IR/Value.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <optional>
@@ -103,6 +104,27 @@ inline mlir::LogicalResult checkDimIndex(std::optional<mlir::Location> loc,
   return opError(loc, opName, attrName, " ", dim, " is out of range for ",
                  what, " ", q(t), " of rank ", t.getRank());
 }
+
+/// The operands of res.cross_entropy and res.cross_entropy_grad: logits
+/// [B, C] or [B, T, C], integer labels [B] or [B, T]. Returns the logits'
+/// type. (ResNNShapeInference.cpp)
+mlir::FailureOr<mlir::RankedTensorType>
+checkCrossEntropyOperands(std::optional<mlir::Location> loc,
+                          llvm::StringRef opName, mlir::Value logits,
+                          mlir::Value labels);
+
+/// The operands of res.mse and res.mse_grad: input and target of the same
+/// shape and element type. Returns the input's type.
+mlir::FailureOr<mlir::RankedTensorType>
+checkMseOperands(std::optional<mlir::Location> loc, llvm::StringRef opName,
+                 mlir::Value input, mlir::Value target);
+
+/// The dimensions a reduction over `dims` (all when empty) of `t` removes,
+/// as a mask; reports entries out of range or repeated. (ResShapeInference.cpp)
+mlir::FailureOr<llvm::SmallVector<bool>>
+reducedDims(std::optional<mlir::Location> loc, llvm::StringRef opName,
+            llvm::ArrayRef<int64_t> dims, mlir::RankedTensorType t,
+            llvm::StringRef what);
 
 } // namespace shape
 } // namespace res

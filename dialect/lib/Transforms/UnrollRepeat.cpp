@@ -8,6 +8,7 @@
 
 #include "res/Passes.h"
 #include "res/ResOps.h"
+#include "res/Transforms.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
@@ -21,10 +22,7 @@ namespace res {
 using namespace mlir;
 using namespace res;
 
-namespace {
-
-/// Replaces `op` by `count` copies of its body.
-void unroll(RepeatOp op) {
+void res::unrollRepeat(RepeatOp op) {
   OpBuilder builder(op);
   Block *body = op.getBodyBlock();
   auto yield = cast<YieldOp>(body->getTerminator());
@@ -53,6 +51,8 @@ void unroll(RepeatOp op) {
   op.erase();
 }
 
+namespace {
+
 struct ResUnrollRepeat : res::impl::ResUnrollRepeatBase<ResUnrollRepeat> {
   using ResUnrollRepeatBase::ResUnrollRepeatBase;
 
@@ -65,7 +65,7 @@ struct ResUnrollRepeat : res::impl::ResUnrollRepeatBase<ResUnrollRepeat> {
         repeats.push_back(op);
     });
     for (RepeatOp op : repeats)
-      unroll(op);
+      unrollRepeat(op);
   }
 };
 

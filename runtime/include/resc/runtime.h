@@ -173,6 +173,12 @@ resc_error *resc_params_load_safetensors(resc_params *params, const char *path);
  * renamed, so a failure never leaves a partial file at `path`. */
 resc_error *resc_params_save_safetensors(const resc_params *params, const char *path);
 
+/* Saves the gradients returned by a `loss_grad` entry point: its "grads"
+ * output is laid out like the parameter arena; every trained parameter is
+ * written under its own name (buffers have no gradient and are left out). */
+resc_error *resc_grads_save_safetensors(const resc_model *model, const resc_tensor *grads,
+                                        const char *path);
+
 /*===--- Running -----------------------------------------------------------===*/
 
 /* Runs entry point `entry` ("forward") of `model` on `inputs` (in the

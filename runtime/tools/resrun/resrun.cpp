@@ -2,6 +2,7 @@
 //
 //   resrun MODEL.so --params P.safetensors --input A.npy --output Y.npy
 //   resrun MODEL.so --init-params SEED --save-params P.safetensors
+//   resrun MODEL.so --params P --input A.npy --input B.npy --grads G.safetensors
 //   resrun MODEL.so --info
 //
 // Black-box tests drive the runtime through this tool, so it keeps one
@@ -29,6 +30,8 @@ const char kUsage[] =
     "  --entry NAME          the entry point to run (default: forward)\n"
     "  --input FILE.npy      an input, in the entry's argument order (repeatable)\n"
     "  --output FILE.npy     where to write an output, in order (repeatable)\n"
+    "  --grads FILE          run loss_grad on the loss's inputs, print 'loss = <value>'\n"
+    "                        and save every parameter's gradient as safetensors\n"
     "  -h, --help            print this message\n";
 
 struct Options {
@@ -41,12 +44,14 @@ struct Options {
   std::string entry = "forward";
   bool entryGiven = false;
   std::vector<std::string> inputs, outputs;
+  std::string gradsPath;
   bool help = false;
 };
 
 // Whether the options ask for an entry point to run.
 bool wantsRun(const Options &options) {
-  return options.entryGiven || !options.inputs.empty() || !options.outputs.empty();
+  return options.entryGiven || !options.inputs.empty() || !options.outputs.empty() ||
+         !options.gradsPath.empty();
 }
 
 // The result of a step: empty on success, else the message for stderr.
@@ -118,6 +123,10 @@ Failure parseArguments(int argc, char **argv, Options &options) {
       options.entryGiven = true;
     } else if (name == "--input") {
       options.inputs.push_back(value);
+    } else if (name == "--grads") {
+      options.gradsPath = value;
+      if (!options.entryGiven)
+        options.entry = "loss_grad";
     } else if (name == "--output") {
       options.outputs.push_back(value);
     } else {
@@ -186,6 +195,50 @@ struct TensorDestroyer {
 };
 using TensorPtr = std::unique_ptr<resc_tensor, TensorDestroyer>;
 
+// Reads the inputs of `files` into tensors owned by `owned`.
+Failure readInputs(const std::vector<std::string> &files, std::vector<TensorPtr> &owned,
+                   std::vector<const resc_tensor *> &views) {
+  for (const std::string &path : files) {
+    resc_tensor *tensor = nullptr;
+    if (Failure f = failure(resc_npy_read(path.c_str(), &tensor)); !f.empty())
+      return f;
+    owned.emplace_back(tensor);
+    views.push_back(tensor);
+  }
+  return {};
+}
+
+// loss_grad: prints the loss, saves the gradients by parameter name.
+Failure runGrads(const Options &options, const resc_model *model, resc_params *params,
+                 const resc_entry_desc &entry) {
+  int gradsIndex = -1, lossIndex = -1;
+  for (int32_t i = 0; i < entry.num_outputs; ++i) {
+    if (std::strcmp(entry.outputs[i].name, "grads") == 0)
+      gradsIndex = i;
+    else if (entry.outputs[i].rank == 0 && lossIndex < 0)
+      lossIndex = i;
+  }
+  if (gradsIndex < 0 || lossIndex < 0)
+    return "entry '" + options.entry + "' does not return a loss and gradients";
+  std::vector<TensorPtr> inputs;
+  std::vector<const resc_tensor *> views;
+  if (Failure f = readInputs(options.inputs, inputs, views); !f.empty())
+    return f;
+  std::vector<resc_tensor *> outputs(entry.num_outputs, nullptr);
+  if (Failure f = failure(resc_run(model, options.entry.c_str(), params, views.data(),
+                                   views.size(), outputs.data(), outputs.size()));
+      !f.empty())
+    return f;
+  std::vector<TensorPtr> owned(outputs.begin(), outputs.end());
+  const resc_tensor *loss = owned[lossIndex].get();
+  double value = resc_tensor_dtype(loss) == RESC_F64
+                     ? *static_cast<const double *>(resc_tensor_data_const(loss))
+                     : *static_cast<const float *>(resc_tensor_data_const(loss));
+  std::printf("loss = %.9g\n", value);
+  return failure(resc_grads_save_safetensors(model, owned[gradsIndex].get(),
+                                             options.gradsPath.c_str()));
+}
+
 // Reads the inputs, runs the entry and writes the outputs.
 Failure runEntry(const Options &options, const resc_model *model, resc_params *params) {
   const resc_model_desc &desc = *resc_model_desc_get(model);
@@ -196,6 +249,8 @@ Failure runEntry(const Options &options, const resc_model *model, resc_params *p
   if (Failure f = failure(resc_model_find_entry(model, options.entry.c_str(), &entry, nullptr));
       !f.empty())
     return f;
+  if (!options.gradsPath.empty())
+    return runGrads(options, model, params, *entry);
   if (options.outputs.size() != static_cast<size_t>(entry->num_outputs))
     return "entry '" + options.entry + "' has " + std::to_string(entry->num_outputs) +
            " output(s), but " + std::to_string(options.outputs.size()) + " --output were given";

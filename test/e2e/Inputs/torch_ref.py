@@ -106,6 +106,7 @@ def main():
     p.add_argument("--entry", default="forward")
     p.add_argument("--depth", type=int, default=8)
     p.add_argument("--width", type=int, default=512)
+    p.add_argument("--grads-out", help="with --entry loss: save d loss / d param (safetensors)")
     args = p.parse_args()
 
     torch.set_num_threads(1)
@@ -124,10 +125,14 @@ def main():
     os.makedirs(args.inputs, exist_ok=True)
     for i, arr in enumerate(ins):
         np.save(os.path.join(args.inputs, f"in{i}.npy"), arr)
-    with torch.no_grad():
-        fn = model.loss if args.entry == "loss" else model.forward
-        out = fn(*[torch.from_numpy(a) for a in ins])
-    np.save(args.expected, out.numpy().astype(np.float32))
+    fn = model.loss if args.entry == "loss" else model.forward
+    out = fn(*[torch.from_numpy(a) for a in ins])
+    np.save(args.expected, out.detach().numpy().astype(np.float32))
+    if args.grads_out:
+        out.backward()
+        grads = {name: p.grad.numpy() if p.grad is not None else np.zeros_like(p.detach().numpy())
+                 for name, p in model.named_parameters()}
+        safetensors_io.save(args.grads_out, grads)
 
 
 if __name__ == "__main__":

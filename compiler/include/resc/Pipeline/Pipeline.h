@@ -19,6 +19,8 @@ class DialectRegistry;
 
 namespace resc {
 
+/// res: derive <Model>_loss_grad from <Model>_loss (reverse-mode AD).
+llvm::StringRef trainingPipeline();
 /// res on tensors -> linalg/tensor/arith/math/scf on tensors.
 llvm::StringRef resToLinalgPipeline();
 /// linalg on tensors -> the LLVM dialect (bufferization, deallocation, loops).

@@ -47,19 +47,27 @@ struct ABIRangeCheck {
   int32_t status;              // resc_entry_status when not
 };
 
+/// Where one result of the lowered function goes.
+struct ABIResult {
+  bool isGrad = false;         // into the "grads" arena at blocks[block].offset
+  unsigned index = 0;          // output index, or parameter block index
+};
+
 struct ABIEntry {
   std::string name;            // "forward"
   std::string symbol;          // "ResMLP_forward" (exported wrapper)
   std::string implSymbol;      // the lowered function the wrapper calls
   std::vector<ABITensor> inputs, outputs;
   std::vector<ABIRangeCheck> checks;
+  std::vector<ABIResult> results;
+  int gradsOutput = -1;        // index of the "grads" output, if any
 };
 
 struct ModelABI {
   std::string modelName;
   std::vector<std::string> dims;      // symbolic dims, in order of first use
   std::vector<ABIParamBlock> blocks;  // per parameter argument, arena order
-  std::vector<ABITensor> params;      // expanded per instance, state_dict order
+  std::vector<ABITensor> params;      // expanded per instance, block by block
   int64_t arenaBytes = 0;
   std::vector<ABIEntry> entries;
 };
