@@ -7,6 +7,9 @@
 // its start. Like the reference implementation, the reader insists that the
 // tensors tile the data exactly: no overlap, no gap, nothing left over.
 //
+// One arena, two files: the parameters and buffers, and the optimizer state
+// (RESC_ROLE_STATE), each read and written by name with the same checks.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Bytes.h"
@@ -167,14 +170,65 @@ resc_error *parseFile(const FileBuffer &file, std::vector<FileTensor> &out, size
   return checkTiling(out, dataBytes);
 }
 
-// Matches the file's tensors with the model's, one to one.
+// Which tensors of the arena one kind of file holds: the parameters and
+// buffers (torch's model.state_dict()) or the optimizer state (torch's
+// optimizer.state_dict()), kept apart as PyTorch keeps them.
+struct FileKind {
+  unsigned roles;     // bit (1 << role) for each role the file holds
+  const char *holds;  // "parameter or buffer", for "model 'M' has no such ..."
+  const char *loads;  // "parameters", for "cannot load ... from 'f'"
+};
+
+constexpr unsigned roleBit(int32_t role) { return 1u << role; }
+
+const FileKind kParamsFile = {roleBit(RESC_ROLE_PARAM) | roleBit(RESC_ROLE_BUFFER),
+                              "parameter or buffer", "parameters"};
+const FileKind kStateFile = {roleBit(RESC_ROLE_STATE), "optimizer state tensor",
+                             "optimizer state"};
+
+// Whether tensor `t` has one of the roles of the mask `roles`.
+bool hasRole(unsigned roles, const resc_tensor_desc &t) {
+  return t.role >= 0 && t.role < 32 && (roles & roleBit(t.role)) != 0;
+}
+
+// A tensor of the file that the model keeps in the other file (a parameter
+// in the state file, state in the parameters file) is a mix-up worth naming
+// before anything goes missing; `tensors` is sorted by name.
+resc_error *checkOtherKind(const std::vector<FileTensor> &tensors, const resc_model_desc &model,
+                           const FileKind &kind) {
+  std::unordered_map<std::string, const resc_tensor_desc *> others;
+  for (int32_t i = 0; i < model.num_params; ++i)
+    if (!hasRole(kind.roles, model.params[i]))
+      others.emplace(model.params[i].name, &model.params[i]);
+  for (const FileTensor &t : tensors) {
+    auto found = others.find(t.name);
+    if (found == others.end())
+      continue;
+    int32_t role = found->second->role;
+    if (role == RESC_ROLE_STATE)
+      return makeError("unexpected tensor '%s': it is optimizer state of model '%s', which is "
+                       "saved and loaded apart from the parameters",
+                       t.name.c_str(), model.model_name);
+    return makeError("unexpected tensor '%s': it is a %s of model '%s', not optimizer state",
+                     t.name.c_str(), role == RESC_ROLE_BUFFER ? "buffer" : "parameter",
+                     model.model_name);
+  }
+  return nullptr;
+}
+
+// Matches the file's tensors with the model's tensors of `kind`, one to one;
+// `sources` receives, per model tensor of that kind in description order,
+// its tensor in the file.
 resc_error *matchModel(const std::vector<FileTensor> &tensors, const resc_model_desc &model,
-                       std::vector<const FileTensor *> &sources) {
+                       const FileKind &kind, std::vector<const FileTensor *> &sources) {
+  RESC_TRY(checkOtherKind(tensors, model, kind));
   std::unordered_map<std::string, const FileTensor *> byName;
   for (const FileTensor &t : tensors)
     byName.emplace(t.name, &t);
   for (int32_t i = 0; i < model.num_params; ++i) {
     const resc_tensor_desc &want = model.params[i];
+    if (!hasRole(kind.roles, want))
+      continue;
     std::string shape = formatShape(want.shape, want.rank);
     auto found = byName.find(want.name);
     if (found == byName.end())
@@ -197,8 +251,8 @@ resc_error *matchModel(const std::vector<FileTensor> &tensors, const resc_model_
   // name, so the message names the same one every time.
   for (const FileTensor &t : tensors)
     if (byName.count(t.name))
-      return makeError("unexpected tensor '%s': model '%s' has no such parameter or buffer",
-                       t.name.c_str(), model.model_name);
+      return makeError("unexpected tensor '%s': model '%s' has no such %s", t.name.c_str(),
+                       model.model_name, kind.holds);
   return nullptr;
 }
 
@@ -224,9 +278,12 @@ std::string jsonString(const char *text) {
 
 using namespace resc::rt;
 
-extern "C" resc_error *resc_params_load_safetensors(resc_params *params, const char *path) {
+/// Loads the tensors of `kind` into the arena of `params`; `api` names the
+/// public call for argument errors.
+static resc_error *loadArena(resc_params *params, const char *path, const FileKind &kind,
+                             const char *api) {
   if (!params || !path)
-    return makeError("resc_params_load_safetensors: 'params' and 'path' must not be NULL");
+    return makeError("%s: 'params' and 'path' must not be NULL", api);
   FileBuffer file;
   RESC_TRY(readFile(path, file));
   std::vector<FileTensor> tensors;
@@ -238,25 +295,38 @@ extern "C" resc_error *resc_params_load_safetensors(resc_params *params, const c
             [](const FileTensor &a, const FileTensor &b) { return a.name < b.name; });
   const resc_model_desc &model = *params->model->desc;
   std::vector<const FileTensor *> sources;
-  if (resc_error *error = matchModel(tensors, model, sources))
-    return prefixError(error, "cannot load parameters from '%s'", path);
+  if (resc_error *error = matchModel(tensors, model, kind, sources))
+    return prefixError(error, "cannot load %s from '%s'", kind.loads, path);
   // Everything is checked: only now is the arena written.
-  for (int32_t i = 0; i < model.num_params; ++i)
+  size_t next = 0;
+  for (int32_t i = 0; i < model.num_params; ++i) {
+    if (!hasRole(kind.roles, model.params[i]))
+      continue;
+    const FileTensor &source = *sources[next++];
     std::memcpy(static_cast<char *>(params->arena) + model.params[i].offset,
-                file.data() + dataStart + sources[i]->begin, sources[i]->end - sources[i]->begin);
+                file.data() + dataStart + source.begin, source.end - source.begin);
+  }
   return nullptr;
 }
 
+extern "C" resc_error *resc_params_load_safetensors(resc_params *params, const char *path) {
+  return loadArena(params, path, kParamsFile, "resc_params_load_safetensors");
+}
+
+extern "C" resc_error *resc_state_load_safetensors(resc_params *params, const char *path) {
+  return loadArena(params, path, kStateFile, "resc_state_load_safetensors");
+}
+
 /// Writes the tensors of `arena` (laid out as the model's parameter arena)
-/// by name; with `paramsOnly`, buffers are left out (they have no gradient).
-static resc_error *saveArena(const resc_model_desc &model, const void *arena, bool paramsOnly,
+/// whose role is in `roles` (a mask of roleBit), by name.
+static resc_error *saveArena(const resc_model_desc &model, const void *arena, unsigned roles,
                              const char *path) {
   std::string header = "{\"__metadata__\":{\"format\":\"pt\"}";
   std::vector<Piece> pieces(2); // the length and the header, filled below
   uint64_t offset = 0;
   for (int32_t i = 0; i < model.num_params; ++i) {
     const resc_tensor_desc &t = model.params[i];
-    if (paramsOnly && t.role != RESC_ROLE_PARAM)
+    if (!hasRole(roles, t))
       continue;
     header += "," + jsonString(t.name) + ":{\"dtype\":\"" + safetensorsDtype(t.dtype) +
               "\",\"shape\":[";
@@ -281,7 +351,13 @@ static resc_error *saveArena(const resc_model_desc &model, const void *arena, bo
 extern "C" resc_error *resc_params_save_safetensors(const resc_params *params, const char *path) {
   if (!params || !path)
     return makeError("resc_params_save_safetensors: 'params' and 'path' must not be NULL");
-  return saveArena(*params->model->desc, params->arena, /*paramsOnly=*/false, path);
+  return saveArena(*params->model->desc, params->arena, kParamsFile.roles, path);
+}
+
+extern "C" resc_error *resc_state_save_safetensors(const resc_params *params, const char *path) {
+  if (!params || !path)
+    return makeError("resc_state_save_safetensors: 'params' and 'path' must not be NULL");
+  return saveArena(*params->model->desc, params->arena, kStateFile.roles, path);
 }
 
 extern "C" resc_error *resc_grads_save_safetensors(const resc_model *model, const resc_tensor *grads,
@@ -294,5 +370,6 @@ extern "C" resc_error *resc_grads_save_safetensors(const resc_model *model, cons
                      "'%s' has a %lld-byte parameter arena",
                      static_cast<long long>(grads->nbytes), desc.model_name,
                      static_cast<long long>(desc.param_arena_bytes));
-  return saveArena(desc, grads->data, /*paramsOnly=*/true, path);
+  // Buffers and optimizer state have no gradient.
+  return saveArena(desc, grads->data, roleBit(RESC_ROLE_PARAM), path);
 }

@@ -26,6 +26,8 @@ const char *roleName(int32_t role) {
     return "param";
   case RESC_ROLE_BUFFER:
     return "buffer";
+  case RESC_ROLE_STATE:
+    return "state";
   default:
     return "unknown";
   }
@@ -34,7 +36,7 @@ const char *roleName(int32_t role) {
 bool roleFits(int32_t role, Use use) {
   switch (use) {
   case Use::Param:
-    return role == RESC_ROLE_PARAM || role == RESC_ROLE_BUFFER;
+    return role == RESC_ROLE_PARAM || role == RESC_ROLE_BUFFER || role == RESC_ROLE_STATE;
   case Use::Input:
     return role == RESC_ROLE_INPUT;
   case Use::Output:

@@ -238,6 +238,159 @@ TEST_F(Resrun, ReportsAnEntryFailure) {
        "entry 'labels' of model 'Tiny' failed: a class label is outside [0, C) (status 1)");
 }
 
+// --train-steps on "tiny_train" (tiny with SGD-with-momentum state and a
+// train_step entry, models/TinyModel.c).
+class ResrunTrain : public Resrun {
+protected:
+  void SetUp() override {
+    Resrun::SetUp();
+    train = modelPath("tiny_train");
+    t = dir.file("t.npy");
+    resc_tensor *target = makeTensor<float>(RESC_F32, {3, 2}, {1, 0, 0, 1, 1, 1});
+    RESC_ASSERT_OK(resc_npy_write(target, t.c_str()));
+    resc_tensor_destroy(target);
+  }
+
+  // The lines of `text`.
+  static std::vector<std::string> lines(const std::string &text) {
+    std::vector<std::string> out;
+    size_t begin = 0;
+    for (size_t end; (end = text.find('\n', begin)) != std::string::npos; begin = end + 1)
+      out.push_back(text.substr(begin, end - begin));
+    EXPECT_EQ(begin, text.size()) << "output ends with a newline";
+    return out;
+  }
+
+  std::string train, t;
+};
+
+TEST_F(ResrunTrain, RunsKStepsPrintingEachLossAndUpdatesTheParams) {
+  std::string p0 = dir.file("p0.safetensors"), p1 = dir.file("p1.safetensors");
+  std::string s1 = dir.file("s1.safetensors");
+  succeed({train, "--init-params", "3", "--save-params", p0});
+  std::string out = succeed({train, "--params", p0, "--input", x, "--input", t, "--train-steps",
+                             "3", "--lr", "0.001", "--save-params", p1, "--save-state", s1});
+  std::vector<std::string> steps = lines(out);
+  ASSERT_EQ(steps.size(), 3u) << out;
+  std::vector<double> losses;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    std::string prefix = "step " + std::to_string(i + 1) + ": loss = ";
+    ASSERT_THAT(steps[i], StartsWith(prefix));
+    losses.push_back(std::stod(steps[i].substr(prefix.size())));
+  }
+  EXPECT_LT(losses[1], losses[0]);
+  EXPECT_LT(losses[2], losses[1]);
+  EXPECT_NE(readBytes(p0), readBytes(p1)) << "training changed the parameters";
+  EXPECT_EQ(readBytes(p0).size(), readBytes(p1).size());
+  EXPECT_EQ(readBytes(p1).find("momentum_buffer"), std::string::npos);
+
+  // The state file holds three steps of momentum.
+  resc_model *model = nullptr;
+  RESC_ASSERT_OK(resc_model_open(train.c_str(), &model));
+  resc_params *params = nullptr;
+  RESC_ASSERT_OK(resc_params_create(model, &params));
+  RESC_ASSERT_OK(resc_state_load_safetensors(params, s1.c_str()));
+  const resc_tensor_desc *desc = nullptr;
+  void *step = nullptr;
+  RESC_ASSERT_OK(resc_params_find(params, "optimizer.step", &desc, &step));
+  EXPECT_EQ(*static_cast<float *>(step), 3.0f);
+  resc_params_destroy(params);
+  resc_model_close(model);
+
+  // The first step's loss is the one the same parameters give.
+  std::string again = succeed({train, "--params", p0, "--input=" + x, "--input=" + t,
+                               "--train-steps=1", "--lr=0.5"});
+  EXPECT_EQ(again, steps[0] + "\n");
+}
+
+TEST_F(ResrunTrain, ResumesFromTheParamsAndStateFiles) {
+  std::string p = dir.file("p.safetensors"), s = dir.file("s.safetensors");
+  std::string straight = dir.file("straight.safetensors");
+  std::string resumed = dir.file("resumed.safetensors");
+  std::vector<std::string> batch = {"--input", x, "--input", t, "--lr", "0.01"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), batch.begin(), batch.end());
+    return args;
+  };
+  std::string three =
+      succeed(with({train, "--init-params", "5", "--train-steps", "3", "--save-params", straight}));
+  succeed(with({train, "--init-params", "5", "--train-steps", "2", "--save-params", p,
+                "--save-state", s}));
+  std::string third = succeed(with({train, "--params", p, "--load-state", s, "--train-steps", "1",
+                                    "--save-params", resumed}));
+  EXPECT_EQ("step 3" + third.substr(6), lines(three)[2] + "\n");
+  EXPECT_EQ(readBytes(resumed), readBytes(straight));
+}
+
+TEST_F(ResrunTrain, PrintsStateInInfo) {
+  std::string out = succeed({train, "--info"});
+  EXPECT_THAT(out, HasSubstr("entry train_step (symbol Tiny_train_step)\n  input  x: f32 [N, 3]\n"
+                             "  input  t: f32 [N, 2]\n  input  lr: f32 []\n"
+                             "  output loss: f32 []\n"));
+  EXPECT_THAT(out, HasSubstr("  fc.weight.momentum_buffer: state f32 [2, 3] offset 192 bytes 24 "
+                             "init zeros\n"));
+  EXPECT_THAT(out, HasSubstr("  optimizer.step: state f32 [] offset 272 bytes 4 init zeros\n"));
+  EXPECT_THAT(out, HasSubstr("  steps: buffer i64 []"));
+}
+
+TEST_F(ResrunTrain, SavesAnEmptyStateForAModelWithoutOne) {
+  std::string s = dir.file("s.safetensors");
+  succeed({tiny, "--init-params", "1", "--save-state", s});
+  succeed({tiny, "--init-params", "1", "--load-state", s, "--input", x, "--output",
+           dir.file("y.npy")});
+}
+
+TEST_F(ResrunTrain, RefusesBadTrainingArguments) {
+  std::vector<std::string> run = {train, "--init-params", "1", "--input", x, "--input", t};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = run;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  fail(with({"--lr", "0.1"}), "--lr needs --train-steps", true);
+  fail(with({"--train-steps", "2"}), "--train-steps needs --lr", true);
+  for (const char *steps : {"0", "-1", "two", "1.5", "99999999999999999999"})
+    fail(with({"--train-steps", steps, "--lr", "0.1"}),
+         std::string("--train-steps needs a positive integer step count, not '") + steps + "'",
+         true);
+  for (const char *rate : {"nan", "inf", "-0.1", "1e39", "0.1x", " 1", "x"})
+    fail(with({"--train-steps", "1", "--lr", rate}),
+         std::string("--lr needs a finite, non-negative learning rate, not '") + rate + "'", true);
+  fail(with({"--train-steps", "1", "--lr", "0.1", "--entry", "forward"}),
+       "--train-steps runs entry 'train_step' and prints the losses; it excludes --entry, "
+       "--output and --grads",
+       true);
+  fail(with({"--train-steps", "1", "--lr", "0.1", "--output", dir.file("y.npy")}),
+       "it excludes --entry", true);
+  fail({train, "--save-state", dir.file("s")}, "--save-state needs --params or --init-params",
+       true);
+  fail({train, "--load-state", dir.file("s"), "--info"},
+       "--load-state needs --params or --init-params", true);
+}
+
+TEST_F(ResrunTrain, RefusesAModelWithoutTrainStep) {
+  fail({tiny, "--init-params", "1", "--input", x, "--train-steps", "2", "--lr", "0.1"},
+       "model 'Tiny' has no train_step entry point (declare an optimizer in the model)");
+}
+
+TEST_F(ResrunTrain, RefusesWrongInputsAndStateFiles) {
+  fail({train, "--init-params", "1", "--input", x, "--train-steps", "2", "--lr", "0.1"},
+       "entry 'train_step' of model 'Tiny' takes 2 input(s) and the learning rate, but 1 --input "
+       "were given");
+  fail({train, "--init-params", "1", "--input", t, "--input", x, "--train-steps", "2", "--lr",
+        "0.1"},
+       "step 1: cannot run 'train_step' of model 'Tiny': input 'x' (#0) dim 1 is 2 but must be 3");
+  std::string p = dir.file("p.safetensors");
+  succeed({train, "--init-params", "1", "--save-params", p});
+  // The parameters file is not a state file, and the state file is missing.
+  fail({train, "--init-params", "1", "--load-state", p, "--info"},
+       "cannot load optimizer state from '" + p + "': unexpected tensor 'fc.bias': it is a "
+       "parameter of model 'Tiny', not optimizer state");
+  fail({train, "--params", p, "--load-state", dir.file("none"), "--input", x, "--input", t,
+        "--train-steps", "1", "--lr", "0"},
+       "cannot open '" + dir.file("none") + "'");
+}
+
 TEST_F(Resrun, RefusesAnUnwritableOutput) {
   std::string y = dir.file("missing/dir/y.npy");
   fail({tiny, "--init-params", "1", "--input", x, "--output", y},

@@ -14,7 +14,7 @@
 using namespace mlir;
 
 llvm::StringRef resc::trainingPipeline() {
-  return "res-derive-backward, canonicalize, cse";
+  return "res-derive-backward, res-build-train-step, canonicalize, cse";
 }
 
 llvm::StringRef resc::resToLinalgPipeline() {

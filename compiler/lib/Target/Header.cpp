@@ -85,7 +85,9 @@ void resc::emitHeader(const ModelABI &abi, llvm::raw_ostream &os) {
     std::string P = M + "_" + macroName(b.pattern);
     std::vector<int64_t> inner(b.shape.begin() + b.stackDepth, b.shape.end());
     os << "/* " << b.pattern << ": " << dtypeName(b.dtype) << shapeString(inner, abi)
-       << (b.role == RESC_ROLE_BUFFER ? ", buffer" : "") << ", init " << b.init << " */\n";
+       << (b.role == RESC_ROLE_BUFFER  ? ", buffer"
+           : b.role == RESC_ROLE_STATE ? ", optimizer state"
+                                       : "") << ", init " << b.init << " */\n";
     os << "#define " << P << "_OFFSET " << b.offset << "\n";
     int64_t instances = 1;
     for (unsigned i = 0; i < b.stackDepth; ++i)

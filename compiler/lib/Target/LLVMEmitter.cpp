@@ -187,7 +187,8 @@ bool Emitter::emitWrapper(const ABIEntry &entry) {
       sizes.push_back(dimSize(b, d, dims));
     pushMemref(inputPtrs[j], sizes);
   }
-  for (const ABIParamBlock &block : abi.blocks) {
+  for (unsigned blockIndex : entry.paramBlocks) {
+    const ABIParamBlock &block = abi.blocks[blockIndex];
     llvm::SmallVector<llvm::Value *> sizes;
     for (int64_t d : block.shape)
       sizes.push_back(b.getInt64(d));
@@ -211,11 +212,13 @@ bool Emitter::emitWrapper(const ABIEntry &entry) {
     llvm::Value *dst;
     llvm::Value *bytes;
     int dtype;
-    if (where.isGrad) {
+    if (where.kind != ABIResult::Output) {
       const ABIParamBlock &block = abi.blocks[where.index];
-      llvm::Value *grads = b.CreateLoad(
-          ptr, b.CreateConstGEP1_64(ptr, outputs, entry.gradsOutput), "grads");
-      dst = b.CreateConstGEP1_64(b.getInt8Ty(), grads, block.offset);
+      llvm::Value *base =
+          where.kind == ABIResult::Update
+              ? params
+              : b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, outputs, entry.gradsOutput), "grads");
+      dst = b.CreateConstGEP1_64(b.getInt8Ty(), base, block.offset);
       bytes = b.getInt64(block.nbytes);
       dtype = block.dtype;
     } else {
@@ -228,7 +231,8 @@ bool Emitter::emitWrapper(const ABIEntry &entry) {
       bytes = b.CreateMul(numel, b.getInt64(dtypeSize(dtype)));
     }
     llvm::Value *src = b.CreateGEP(eltType(dtype), aligned, offset);
-    b.CreateMemCpy(dst, llvm::MaybeAlign(), src, llvm::MaybeAlign(), bytes);
+    // memmove: an unchanged tensor is returned as the arena slot itself.
+    b.CreateMemMove(dst, llvm::MaybeAlign(), src, llvm::MaybeAlign(), bytes);
     llvm::Value *owned = b.getTrue();
     for (llvm::Value *in : inputPtrs)
       owned = b.CreateAnd(owned, b.CreateICmpNE(allocated, in));

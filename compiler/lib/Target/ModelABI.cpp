@@ -6,6 +6,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 
 using namespace mlir;
 using namespace resc;
@@ -111,7 +112,9 @@ FailureOr<ModelABI> resc::buildModelABI(ModuleOp module) {
   ModelABI abi;
   if (auto name = module->getAttrOfType<StringAttr>("res.model"))
     abi.modelName = name.getValue().str();
-  bool haveBlocks = false;
+  // Parameter blocks are shared by name: every entry point reads the same
+  // arena, and train_step adds the optimizer state.
+  llvm::StringMap<unsigned> blockIndex;
   for (auto fn : module.getOps<func::FuncOp>()) {
     StringRef sym = fn.getSymName();
     std::string prefix = abi.modelName + "_";
@@ -121,7 +124,6 @@ FailureOr<ModelABI> resc::buildModelABI(ModuleOp module) {
     entry.name = sym.drop_front(prefix.size()).str();
     entry.symbol = sym.str();
     entry.implSymbol = "__resc_impl_" + sym.str();
-    std::vector<ABIParamBlock> blocks;
     for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
       auto type = cast<RankedTensorType>(fn.getArgument(i).getType());
       auto role = fn.getArgAttrOfType<StringAttr>(i, "res.role");
@@ -143,32 +145,51 @@ FailureOr<ModelABI> resc::buildModelABI(ModuleOp module) {
         entry.inputs.push_back(std::move(t));
         continue;
       }
-      ABIParamBlock b;
-      b.pattern = name.getValue().str();
-      b.dtype = dtypeOf(type.getElementType());
-      b.role = role.getValue() == "buffer" ? RESC_ROLE_BUFFER : RESC_ROLE_PARAM;
-      b.shape.assign(type.getShape().begin(), type.getShape().end());
-      if (auto s = fn.getArgAttrOfType<IntegerAttr>(i, "res.stacked"))
-        b.stackDepth = s.getInt();
-      if (auto init = fn.getArgAttrOfType<StringAttr>(i, "res.init"))
-        b.init = init.getValue().str();
-      blocks.push_back(std::move(b));
+      auto [it, inserted] = blockIndex.insert({name.getValue(), unsigned(abi.blocks.size())});
+      if (inserted) {
+        ABIParamBlock b;
+        b.pattern = name.getValue().str();
+        b.dtype = dtypeOf(type.getElementType());
+        b.role = role.getValue() == "buffer" ? RESC_ROLE_BUFFER
+                 : role.getValue() == "state" ? RESC_ROLE_STATE
+                                              : RESC_ROLE_PARAM;
+        b.shape.assign(type.getShape().begin(), type.getShape().end());
+        if (auto s = fn.getArgAttrOfType<IntegerAttr>(i, "res.stacked"))
+          b.stackDepth = s.getInt();
+        if (auto init = fn.getArgAttrOfType<StringAttr>(i, "res.init"))
+          b.init = init.getValue().str();
+        abi.blocks.push_back(std::move(b));
+      } else if (abi.blocks[it->second].shape != ArrayRef<int64_t>(type.getShape()).vec()) {
+        fn.emitError() << "entry points disagree on the shape of '" << name.getValue() << "'";
+        return failure();
+      }
+      entry.paramBlocks.push_back(it->second);
     }
-    // Results: ordinary outputs, and gradients packed into one "grads"
-    // output laid out like the parameter arena.
+    // Results: ordinary outputs; gradients, packed into one "grads" output
+    // laid out like the parameter arena; updates, written back in place.
     unsigned paramIndex = 0;
-    std::vector<unsigned> gradBlocks; // parameter block of each param argument
-    for (unsigned i = 0, b = 0; i < fn.getNumArguments(); ++i) {
+    std::vector<unsigned> gradBlocks; // block of each trained parameter argument
+    for (unsigned i = 0, k = 0; i < fn.getNumArguments(); ++i) {
       auto role = fn.getArgAttrOfType<StringAttr>(i, "res.role");
       if (role.getValue() == "input")
         continue;
       if (role.getValue() == "param")
-        gradBlocks.push_back(b);
-      ++b;
+        gradBlocks.push_back(entry.paramBlocks[k]);
+      ++k;
     }
     for (unsigned r = 0; r < fn.getNumResults(); ++r) {
       auto rtype = cast<RankedTensorType>(fn.getResultTypes()[r]);
       auto role = fn.getResultAttrOfType<StringAttr>(r, "res.role");
+      auto name = fn.getResultAttrOfType<StringAttr>(r, "res.name");
+      if (role && role.getValue() == "update") {
+        auto it = name ? blockIndex.find(name.getValue()) : blockIndex.end();
+        if (it == blockIndex.end()) {
+          fn.emitError() << "result " << r << " updates an unknown tensor";
+          return failure();
+        }
+        entry.results.push_back({ABIResult::Update, it->second});
+        continue;
+      }
       if (role && role.getValue() == "grad") {
         if (paramIndex >= gradBlocks.size()) {
           fn.emitError() << "more gradients than parameters";
@@ -182,11 +203,10 @@ FailureOr<ModelABI> resc::buildModelABI(ModuleOp module) {
           g.role = RESC_ROLE_OUTPUT;
           entry.outputs.push_back(std::move(g)); // shape set after layout
         }
-        entry.results.push_back({true, gradBlocks[paramIndex++]});
+        entry.results.push_back({ABIResult::Grad, gradBlocks[paramIndex++]});
         continue;
       }
       ABITensor out;
-      auto name = fn.getResultAttrOfType<StringAttr>(r, "res.name");
       out.name = name ? name.getValue().str() : entry.name == "loss" ? "loss" : "output";
       out.dtype = dtypeOf(rtype.getElementType());
       out.role = RESC_ROLE_OUTPUT;
@@ -198,16 +218,8 @@ FailureOr<ModelABI> resc::buildModelABI(ModuleOp module) {
       } else {
         out.shape.assign(rtype.getShape().begin(), rtype.getShape().end());
       }
-      entry.results.push_back({false, unsigned(entry.outputs.size())});
+      entry.results.push_back({ABIResult::Output, unsigned(entry.outputs.size())});
       entry.outputs.push_back(std::move(out));
-    }
-    // Every entry point takes the same parameters; lay them out once.
-    if (!haveBlocks) {
-      abi.blocks = std::move(blocks);
-      haveBlocks = true;
-    } else if (blocks.size() != abi.blocks.size()) {
-      fn.emitError() << "entry points disagree on the parameters";
-      return failure();
     }
     abi.entries.push_back(std::move(entry));
   }

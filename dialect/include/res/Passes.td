@@ -81,4 +81,25 @@ def ResDeriveBackward : Pass<"res-derive-backward", "::mlir::ModuleOp"> {
   }];
 }
 
+def ResBuildTrainStep : Pass<"res-build-train-step", "::mlir::ModuleOp"> {
+  let summary = "Build <Model>_train_step: loss_grad plus the optimizer update";
+  let description = [{
+    For every `<name>_loss_grad` in a module whose `res.optimizer` attribute
+    names an optimizer, creates `<name>_train_step`: the loss's inputs, then
+    the learning rate `lr` (a rank-0 input, so it can change every call),
+    then the parameters and buffers, then the optimizer state as arguments
+    with `res.role = "state"` (`<param>.momentum_buffer` for SGD with
+    momentum; `<param>.exp_avg` and `<param>.exp_avg_sq` for AdamW; one
+    `optimizer.step`). It returns the loss and the new value of every
+    parameter and state tensor (`res.role = "update"`), which the entry
+    wrapper writes back into the arena in place.
+
+    The update rules are torch.optim's, written in res ops:
+    SGD: g += wd p; buf = m buf + (1 - d) g (buf = g on the first step);
+    g = nesterov ? g + m buf : buf; p -= lr g.
+    AdamW: p *= 1 - lr wd; m1 = b1 m1 + (1 - b1) g; m2 = b2 m2 + (1 - b2) g^2;
+    p -= lr / (1 - b1^t) * m1 / (sqrt(m2) / sqrt(1 - b2^t) + eps).
+  }];
+}
+
 #endif // RES_PASSES_TD

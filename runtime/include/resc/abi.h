@@ -39,11 +39,13 @@ typedef enum resc_role {
   RESC_ROLE_OUTPUT = 1,
   RESC_ROLE_PARAM = 2,  /* trained parameter */
   RESC_ROLE_BUFFER = 3, /* state that is not trained (BatchNorm running stats) */
+  RESC_ROLE_STATE = 4,  /* optimizer state (momentum buffers, Adam moments, step) */
 } resc_role;
 
 /* One tensor: an entry point's input or output, or a parameter/buffer. */
 typedef struct resc_tensor_desc {
-  const char *name;     /* "x", "blocks.3.fc1.weight" (PyTorch state_dict name) */
+  const char *name;     /* "x", "blocks.3.fc1.weight" (PyTorch state_dict name),
+                           "blocks.3.fc1.weight.exp_avg", "optimizer.step" */
   int32_t dtype;        /* resc_dtype */
   int32_t role;         /* resc_role */
   int32_t rank;
@@ -77,7 +79,7 @@ typedef enum resc_entry_status {
 
 /* One entry point. */
 typedef struct resc_entry_desc {
-  const char *name;   /* "forward", "loss" */
+  const char *name;   /* "forward", "loss", "loss_grad", "train_step" */
   const char *symbol; /* exported C symbol, "ResMLP_forward" */
   resc_entry_fn fn;   /* the same function */
   int32_t num_inputs;
@@ -91,7 +93,8 @@ typedef struct resc_model_desc {
   uint32_t reserved;    /* 0 */
   const char *model_name;
   int32_t num_dims;     /* symbolic dims ("N", "T") bound at call time */
-  int32_t num_params;   /* parameters and buffers, one per repeat instance */
+  int32_t num_params;   /* parameters, buffers and optimizer state, one per
+                           repeat instance */
   const char *const *dim_names;
   const resc_tensor_desc *params;
   int64_t param_arena_bytes;

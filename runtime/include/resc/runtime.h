@@ -142,7 +142,8 @@ const resc_model *resc_params_model(const resc_params *params);
  * swapping weights with memcpy. */
 void *resc_params_arena(resc_params *params);
 
-/* Finds the parameter or buffer called `name` ("blocks.0.fc1.weight"):
+/* Finds the parameter, buffer or optimizer-state tensor called `name`
+ * ("blocks.0.fc1.weight", "blocks.0.fc1.weight.exp_avg"):
  * `*out_desc` receives its description and `*out_data` (may be NULL) its data
  * in the arena. */
 resc_error *resc_params_find(resc_params *params, const char *name,
@@ -154,7 +155,8 @@ resc_error *resc_params_find(resc_params *params, const char *name,
  *   "xavier_uniform:fan_in=A,fan_out=B"  U(-sqrt(6/(A+B)), sqrt(6/(A+B)))
  *   "normal:std=S"                       N(0, S^2)
  *   "ones", "zeros"                      constants
- * Integer tensors accept "zeros", "ones" and "" (zero). The random numbers come
+ * Optimizer state is always "zeros" (torch.optim's state before the first
+ * step). Integer tensors accept "zeros", "ones" and "" (zero). The random numbers come
  * from xoshiro256** seeded per tensor from (seed, tensor name), documented in
  * docs/abi.md: the same seed gives the same arena on every platform, but not
  * PyTorch's numbers. An unknown or malformed init string is an error that
@@ -162,20 +164,37 @@ resc_error *resc_params_find(resc_params *params, const char *name,
 resc_error *resc_params_init(resc_params *params, uint64_t seed);
 
 /* Loads every parameter and buffer by name from a safetensors file. The file
- * must hold exactly the model's tensors, each with the dtype and shape of the
- * description; the error names the missing, extra or mismatched tensor.
- * Nothing is written to the arena unless the whole file is valid. */
+ * must hold exactly the model's parameters and buffers, each with the dtype
+ * and shape of the description; the error names the missing, extra or
+ * mismatched tensor. Optimizer state (RESC_ROLE_STATE) is not part of this
+ * file (resc_state_load_safetensors) and is left untouched; a state tensor in
+ * the file is an "unexpected tensor" error. Nothing is written to the arena
+ * unless the whole file is valid. */
 resc_error *resc_params_load_safetensors(resc_params *params, const char *path);
 
-/* Saves every parameter and buffer as a safetensors file (in description
- * order, with __metadata__ {"format": "pt"}), readable by
- * safetensors.torch.load_file. The file is written to a temporary name and
- * renamed, so a failure never leaves a partial file at `path`. */
+/* Saves every parameter and buffer (not the optimizer state) as a
+ * safetensors file (in description order, with __metadata__ {"format":
+ * "pt"}), readable by safetensors.torch.load_file. The file is written to a
+ * temporary name and renamed, so a failure never leaves a partial file at
+ * `path`. */
 resc_error *resc_params_save_safetensors(const resc_params *params, const char *path);
+
+/* The optimizer state (tensors of role RESC_ROLE_STATE: "<param>.momentum_buffer",
+ * "<param>.exp_avg", "<param>.exp_avg_sq", "optimizer.step") in a file of its
+ * own, as PyTorch keeps optimizer.state_dict() apart from model.state_dict(),
+ * so that training can stop and resume. Same format, checks, messages and
+ * atomicity as the parameter calls above, for the state tensors only: the
+ * file must hold exactly the model's state tensors (a parameter or buffer in
+ * it is an "unexpected tensor" error), and loading leaves the parameters and
+ * buffers untouched. For a model without optimizer state, save writes a
+ * valid file with no tensors and load accepts only such a file. */
+resc_error *resc_state_load_safetensors(resc_params *params, const char *path);
+resc_error *resc_state_save_safetensors(const resc_params *params, const char *path);
 
 /* Saves the gradients returned by a `loss_grad` entry point: its "grads"
  * output is laid out like the parameter arena; every trained parameter is
- * written under its own name (buffers have no gradient and are left out). */
+ * written under its own name (buffers and optimizer state have no gradient
+ * and are left out). */
 resc_error *resc_grads_save_safetensors(const resc_model *model, const resc_tensor *grads,
                                         const char *path);
 
@@ -192,7 +211,12 @@ resc_error *resc_grads_save_safetensors(const resc_model *model, const resc_tens
  * (an array of `num_outputs`, which must equal the entry's output count)
  * receives new tensors the caller owns; on failure every element is set to
  * NULL. A non-zero status from the entry (resc_entry_status) becomes an
- * error saying what went wrong. */
+ * error saying what went wrong.
+ *
+ * `train_step` (in models that declare an optimizer) takes the loss's inputs
+ * followed by the learning rate `lr` (f32, rank 0) and returns the loss (f32,
+ * rank 0); it updates the parameters, buffers and optimizer state in `params`
+ * in place, so it needs exclusive access to the arena. */
 resc_error *resc_run(const resc_model *model, const char *entry, resc_params *params,
                      const resc_tensor *const *inputs, size_t num_inputs,
                      resc_tensor **outputs, size_t num_outputs);

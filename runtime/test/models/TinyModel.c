@@ -11,7 +11,15 @@
  * its N*2 floats of scratch.
  *
  * FAKE_VARIANT builds broken copies for the validation tests; each breaks one
- * rule of docs/abi.md.
+ * rule of docs/abi.md. VARIANT_TRAIN ("tiny_train") is the good model plus
+ * what a declared optimizer adds:
+ *   train_step(x: f32[N, 3], t: f32[N, 2], lr: f32[]) -> loss: f32[]
+ *       loss = mean((forward(x) - t)^2), then SGD with momentum 0.9 on every
+ *       parameter as torch.optim.SGD does it (buf = grad on the first step,
+ *       then buf = 0.9 buf + grad; p -= lr * buf), optimizer.step += 1 and
+ *       the buffer steps += 1, all in the arena
+ * with the optimizer state <param>.momentum_buffer at 192, 256, 264 and
+ * optimizer.step f32[] at 272, in a 320-byte arena.
  *===----------------------------------------------------------------------===*/
 
 #include "resc/abi.h"
@@ -31,12 +39,14 @@
 #define VARIANT_BAD_INIT 7
 #define VARIANT_SYMBOL_MISMATCH 8
 #define VARIANT_NULL_DESC 9
+#define VARIANT_TRAIN 10
 
 #ifndef FAKE_VARIANT
 #define FAKE_VARIANT VARIANT_GOOD
 #endif
 
 enum { OFF_WEIGHT = 0, OFF_BIAS = 64, OFF_NORM = 72, OFF_STEPS = 128 };
+enum { OFF_WEIGHT_BUF = 192, OFF_BIAS_BUF = 256, OFF_NORM_BUF = 264, OFF_OPT_STEP = 272 };
 
 EXPORT int32_t Tiny_forward(void *const *inputs, const int64_t *dims, void *const *outputs,
                             void *params, void *scratch) {
@@ -88,6 +98,53 @@ EXPORT int32_t Tiny_labels(void *const *inputs, const int64_t *dims, void *const
   return RESC_ENTRY_OK;
 }
 
+#if FAKE_VARIANT == VARIANT_TRAIN
+/* torch.optim.SGD(momentum=0.9) on `count` parameters p with gradients g. */
+static void sgd_momentum(float *p, float *buf, const float *g, int count, float lr,
+                         int first) {
+  for (int i = 0; i < count; ++i) {
+    buf[i] = first ? g[i] : 0.9f * buf[i] + g[i];
+    p[i] -= lr * buf[i];
+  }
+}
+
+EXPORT int32_t Tiny_train_step(void *const *inputs, const int64_t *dims, void *const *outputs,
+                               void *params, void *scratch) {
+  (void)scratch;
+  int64_t n = dims[0];
+  const float *x = (const float *)inputs[0], *t = (const float *)inputs[1];
+  float lr = *(const float *)inputs[2];
+  char *arena = (char *)params;
+  float *w = (float *)(arena + OFF_WEIGHT), *b = (float *)(arena + OFF_BIAS);
+  float *g = (float *)(arena + OFF_NORM);
+  float *step = (float *)(arena + OFF_OPT_STEP);
+  float dw[6] = {0}, db[2] = {0}, dg[2] = {0};
+  double loss = 0;
+  float scale = 2.0f / (float)(n * 2);
+  for (int64_t i = 0; i < n; ++i)
+    for (int j = 0; j < 2; ++j) {
+      float z = b[j];
+      for (int k = 0; k < 3; ++k)
+        z += x[i * 3 + k] * w[j * 3 + k];
+      float diff = z * g[j] - t[i * 2 + j];
+      loss += (double)diff * diff;
+      float dy = scale * diff, dz = dy * g[j];
+      dg[j] += dy * z;
+      db[j] += dz;
+      for (int k = 0; k < 3; ++k)
+        dw[j * 3 + k] += dz * x[i * 3 + k];
+    }
+  int first = *step == 0.0f;
+  sgd_momentum(w, (float *)(arena + OFF_WEIGHT_BUF), dw, 6, lr, first);
+  sgd_momentum(b, (float *)(arena + OFF_BIAS_BUF), db, 2, lr, first);
+  sgd_momentum(g, (float *)(arena + OFF_NORM_BUF), dg, 2, lr, first);
+  *step += 1.0f;
+  *(int64_t *)(arena + OFF_STEPS) += 1;
+  *(float *)outputs[0] = (float)(loss / (double)(n * 2));
+  return RESC_ENTRY_OK;
+}
+#endif
+
 static int64_t scratch_bytes(int32_t entry, const int64_t *dims) {
   return entry == 0 ? dims[0] * 2 * (int64_t)sizeof(float) : 0;
 }
@@ -119,6 +176,8 @@ static const int64_t shape_x[] = {-1, 3}, shape_n[] = {-1};
 #endif
 #if FAKE_VARIANT == VARIANT_OUT_OF_ARENA
 #define ARENA_BYTES 132
+#elif FAKE_VARIANT == VARIANT_TRAIN
+#define ARENA_BYTES 320
 #else
 #define ARENA_BYTES 192
 #endif
@@ -133,6 +192,15 @@ static const resc_tensor_desc params[] = {
     PARAM("fc.bias", RESC_F32, RESC_ROLE_PARAM, 1, shape_2, OFF_BIAS, 8, "uniform:fan_in=3"),
     PARAM("norm.weight", RESC_F32, RESC_ROLE_PARAM, 1, shape_2, NORM_OFFSET, 8, "ones"),
     PARAM("steps", RESC_I64, RESC_ROLE_BUFFER, 0, NULL, OFF_STEPS, 8, "zeros"),
+#if FAKE_VARIANT == VARIANT_TRAIN
+    PARAM("fc.weight.momentum_buffer", RESC_F32, RESC_ROLE_STATE, 2, shape_w, OFF_WEIGHT_BUF, 24,
+          "zeros"),
+    PARAM("fc.bias.momentum_buffer", RESC_F32, RESC_ROLE_STATE, 1, shape_2, OFF_BIAS_BUF, 8,
+          "zeros"),
+    PARAM("norm.weight.momentum_buffer", RESC_F32, RESC_ROLE_STATE, 1, shape_2, OFF_NORM_BUF, 8,
+          "zeros"),
+    PARAM("optimizer.step", RESC_F32, RESC_ROLE_STATE, 0, NULL, OFF_OPT_STEP, 4, "zeros"),
+#endif
 };
 
 static const resc_tensor_desc forward_in[] = {IO("x", RESC_F32, RESC_ROLE_INPUT, 2, shape_x, -1)};
@@ -144,6 +212,12 @@ static const resc_tensor_desc pair_out[] = {
     IO("total", RESC_F64, RESC_ROLE_OUTPUT, 1, shape_n, -1)};
 static const resc_tensor_desc labels_in[] = {IO("l", RESC_I64, RESC_ROLE_INPUT, 1, shape_n, -1)};
 static const resc_tensor_desc labels_out[] = {IO("count", RESC_I64, RESC_ROLE_OUTPUT, 0, NULL, 8)};
+#if FAKE_VARIANT == VARIANT_TRAIN
+static const resc_tensor_desc train_in[] = {IO("x", RESC_F32, RESC_ROLE_INPUT, 2, shape_x, -1),
+                                            IO("t", RESC_F32, RESC_ROLE_INPUT, 2, shape_y, -1),
+                                            IO("lr", RESC_F32, RESC_ROLE_INPUT, 0, NULL, 4)};
+static const resc_tensor_desc train_out[] = {IO("loss", RESC_F32, RESC_ROLE_OUTPUT, 0, NULL, 4)};
+#endif
 
 static const resc_entry_desc entries[] = {
 #if FAKE_VARIANT == VARIANT_SYMBOL_MISMATCH
@@ -153,6 +227,9 @@ static const resc_entry_desc entries[] = {
 #endif
     {"pair", "Tiny_pair", Tiny_pair, 2, 2, pair_in, pair_out},
     {"labels", "Tiny_labels", Tiny_labels, 1, 1, labels_in, labels_out},
+#if FAKE_VARIANT == VARIANT_TRAIN
+    {"train_step", "Tiny_train_step", Tiny_train_step, 3, 1, train_in, train_out},
+#endif
 };
 
 __attribute__((unused)) static const resc_model_desc desc = {
@@ -161,7 +238,8 @@ __attribute__((unused)) static const resc_model_desc desc = {
 #else
     RESC_ABI_VERSION,
 #endif
-    0, "Tiny", 2, 4, dim_names, params, ARENA_BYTES, 3, 0, entries, scratch_bytes,
+    0, "Tiny", 2, (int32_t)(sizeof params / sizeof params[0]), dim_names, params, ARENA_BYTES,
+    (int32_t)(sizeof entries / sizeof entries[0]), 0, entries, scratch_bytes,
 };
 
 EXPORT const resc_model_desc *resc_model_info(void) {

@@ -3,6 +3,8 @@
 //   resrun MODEL.so --params P.safetensors --input A.npy --output Y.npy
 //   resrun MODEL.so --init-params SEED --save-params P.safetensors
 //   resrun MODEL.so --params P --input A.npy --input B.npy --grads G.safetensors
+//   resrun MODEL.so --params P --input A.npy --input B.npy --train-steps K --lr X
+//          --save-params P2.safetensors --save-state S2.safetensors
 //   resrun MODEL.so --info
 //
 // Black-box tests drive the runtime through this tool, so it keeps one
@@ -13,7 +15,11 @@
 
 #include "resc/runtime.h"
 
+#include <cctype>
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -26,12 +32,19 @@ const char kUsage[] =
     "  --info                print the model's dims, entry points and parameters\n"
     "  --params FILE         load the parameters from a safetensors file\n"
     "  --init-params SEED    initialise the parameters as PyTorch would, seeded\n"
-    "  --save-params FILE    save the parameters as safetensors (after any run)\n"
+    "  --save-params FILE    save the parameters and buffers as safetensors (after any\n"
+    "                        run)\n"
+    "  --load-state FILE     load the optimizer state from a safetensors file (after\n"
+    "                        --params or --init-params)\n"
+    "  --save-state FILE     save the optimizer state as safetensors (after any run)\n"
     "  --entry NAME          the entry point to run (default: forward)\n"
     "  --input FILE.npy      an input, in the entry's argument order (repeatable)\n"
     "  --output FILE.npy     where to write an output, in order (repeatable)\n"
     "  --grads FILE          run loss_grad on the loss's inputs, print 'loss = <value>'\n"
     "                        and save every parameter's gradient as safetensors\n"
+    "  --train-steps K       run train_step K times on the inputs (the loss's inputs),\n"
+    "                        printing 'step <i>: loss = <value>' for each\n"
+    "  --lr X                the learning rate of --train-steps (required with it)\n"
     "  -h, --help            print this message\n";
 
 struct Options {
@@ -45,13 +58,17 @@ struct Options {
   bool entryGiven = false;
   std::vector<std::string> inputs, outputs;
   std::string gradsPath;
+  int64_t trainSteps = 0; // 0: no training
+  bool lrGiven = false;
+  double lr = 0;
+  std::string loadStatePath, saveStatePath;
   bool help = false;
 };
 
 // Whether the options ask for an entry point to run.
 bool wantsRun(const Options &options) {
   return options.entryGiven || !options.inputs.empty() || !options.outputs.empty() ||
-         !options.gradsPath.empty();
+         !options.gradsPath.empty() || options.trainSteps > 0;
 }
 
 // The result of a step: empty on success, else the message for stderr.
@@ -75,6 +92,30 @@ bool parseSeed(const std::string &text, uint64_t &out) {
         __builtin_add_overflow(value, static_cast<uint64_t>(c - '0'), &value))
       return false;
   }
+  out = value;
+  return true;
+}
+
+// A step count of --train-steps: a decimal integer in 1..2^63-1.
+bool parseSteps(const std::string &text, int64_t &out) {
+  uint64_t value = 0;
+  if (!parseSeed(text, value) || value == 0 || value > static_cast<uint64_t>(INT64_MAX))
+    return false;
+  out = static_cast<int64_t>(value);
+  return true;
+}
+
+// A learning rate: a whole decimal (or hex) float, finite and non-negative,
+// that stays finite as an f32 (the ABI's type for lr).
+bool parseRate(const std::string &text, double &out) {
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text[0])))
+    return false;
+  char *end = nullptr;
+  errno = 0;
+  double value = std::strtod(text.c_str(), &end);
+  if (*end != '\0' || errno == ERANGE || !std::isfinite(value) || !(value >= 0) ||
+      !std::isfinite(static_cast<float>(value)))
+    return false;
   out = value;
   return true;
 }
@@ -129,6 +170,17 @@ Failure parseArguments(int argc, char **argv, Options &options) {
         options.entry = "loss_grad";
     } else if (name == "--output") {
       options.outputs.push_back(value);
+    } else if (name == "--train-steps") {
+      if (!parseSteps(value, options.trainSteps))
+        return "--train-steps needs a positive integer step count, not '" + value + "'";
+    } else if (name == "--lr") {
+      if (!parseRate(value, options.lr))
+        return "--lr needs a finite, non-negative learning rate, not '" + value + "'";
+      options.lrGiven = true;
+    } else if (name == "--load-state") {
+      options.loadStatePath = value;
+    } else if (name == "--save-state") {
+      options.saveStatePath = value;
     } else {
       return "unknown option '" + name + "'";
     }
@@ -137,10 +189,24 @@ Failure parseArguments(int argc, char **argv, Options &options) {
     return "no model library given";
   if (!options.paramsPath.empty() && options.initParams)
     return "--params and --init-params exclude each other";
-  if (!wantsRun(options) && !options.info && options.savePath.empty())
-    return "nothing to do: give --info, --save-params, or inputs and outputs to run";
-  if (!options.savePath.empty() && options.paramsPath.empty() && !options.initParams)
+  if (options.lrGiven && options.trainSteps == 0)
+    return "--lr needs --train-steps";
+  if (options.trainSteps > 0 && !options.lrGiven)
+    return "--train-steps needs --lr";
+  if (options.trainSteps > 0 &&
+      (options.entryGiven || !options.outputs.empty() || !options.gradsPath.empty()))
+    return "--train-steps runs entry 'train_step' and prints the losses; it excludes --entry, "
+           "--output and --grads";
+  if (!wantsRun(options) && !options.info && options.savePath.empty() &&
+      options.saveStatePath.empty())
+    return "nothing to do: give --info, --save-params, --save-state, or inputs and outputs to run";
+  bool haveParams = !options.paramsPath.empty() || options.initParams;
+  if (!options.savePath.empty() && !haveParams)
     return "--save-params needs --params or --init-params";
+  if (!options.saveStatePath.empty() && !haveParams)
+    return "--save-state needs --params or --init-params";
+  if (!options.loadStatePath.empty() && !haveParams)
+    return "--load-state needs --params or --init-params";
   return {};
 }
 
@@ -176,8 +242,11 @@ void printInfo(const resc_model_desc &model) {
               static_cast<long long>(model.param_arena_bytes));
   for (int32_t i = 0; i < model.num_params; ++i) {
     const resc_tensor_desc &t = model.params[i];
-    std::printf("  %s: %s %s %s offset %lld bytes %lld init %s\n", t.name,
-                t.role == RESC_ROLE_BUFFER ? "buffer" : "param", resc_dtype_name(t.dtype),
+    const char *role = t.role == RESC_ROLE_BUFFER  ? "buffer"
+                       : t.role == RESC_ROLE_STATE ? "state"
+                                                   : "param";
+    std::printf("  %s: %s %s %s offset %lld bytes %lld init %s\n", t.name, role,
+                resc_dtype_name(t.dtype),
                 shapeText(t, model).c_str(), static_cast<long long>(t.offset),
                 static_cast<long long>(t.nbytes), *t.init ? t.init : "-");
   }
@@ -208,6 +277,17 @@ Failure readInputs(const std::vector<std::string> &files, std::vector<TensorPtr>
   return {};
 }
 
+// The f32 or f64 scalar in `tensor`.
+double scalarValue(const resc_tensor *tensor) {
+  return resc_tensor_dtype(tensor) == RESC_F64
+             ? *static_cast<const double *>(resc_tensor_data_const(tensor))
+             : *static_cast<const float *>(resc_tensor_data_const(tensor));
+}
+
+bool isFloatScalar(const resc_tensor_desc &t) {
+  return t.rank == 0 && (t.dtype == RESC_F32 || t.dtype == RESC_F64);
+}
+
 // loss_grad: prints the loss, saves the gradients by parameter name.
 Failure runGrads(const Options &options, const resc_model *model, resc_params *params,
                  const resc_entry_desc &entry) {
@@ -230,13 +310,57 @@ Failure runGrads(const Options &options, const resc_model *model, resc_params *p
       !f.empty())
     return f;
   std::vector<TensorPtr> owned(outputs.begin(), outputs.end());
-  const resc_tensor *loss = owned[lossIndex].get();
-  double value = resc_tensor_dtype(loss) == RESC_F64
-                     ? *static_cast<const double *>(resc_tensor_data_const(loss))
-                     : *static_cast<const float *>(resc_tensor_data_const(loss));
-  std::printf("loss = %.9g\n", value);
+  std::printf("loss = %.9g\n", scalarValue(owned[lossIndex].get()));
   return failure(resc_grads_save_safetensors(model, owned[gradsIndex].get(),
                                              options.gradsPath.c_str()));
+}
+
+// train_step, K times on the same inputs: prints each step's loss; the
+// parameters, buffers and optimizer state are updated in `params`.
+Failure runTrainSteps(const Options &options, const resc_model *model, resc_params *params) {
+  const resc_model_desc &desc = *resc_model_desc_get(model);
+  const resc_entry_desc *entry = nullptr;
+  for (int32_t e = 0; e < desc.num_entries && !entry; ++e)
+    if (std::strcmp(desc.entries[e].name, "train_step") == 0)
+      entry = &desc.entries[e];
+  std::string where = std::string("model '") + desc.model_name + "'";
+  if (!entry)
+    return where + " has no train_step entry point (declare an optimizer in the model)";
+  if (entry->num_inputs < 1 || !isFloatScalar(entry->inputs[entry->num_inputs - 1]) ||
+      entry->num_outputs != 1 || !isFloatScalar(entry->outputs[0]))
+    return "entry 'train_step' of " + where +
+           " does not take the learning rate as a scalar last input and return the loss";
+  size_t lossInputs = static_cast<size_t>(entry->num_inputs - 1);
+  if (options.inputs.size() != lossInputs)
+    return "entry 'train_step' of " + where + " takes " + std::to_string(lossInputs) +
+           " input(s) and the learning rate, but " + std::to_string(options.inputs.size()) +
+           " --input were given";
+  std::vector<TensorPtr> inputs;
+  std::vector<const resc_tensor *> views;
+  if (Failure f = readInputs(options.inputs, inputs, views); !f.empty())
+    return f;
+  // The learning rate, in the dtype the entry declares.
+  int32_t lrDtype = entry->inputs[entry->num_inputs - 1].dtype;
+  resc_tensor *lr = nullptr;
+  if (Failure f = failure(resc_tensor_create(lrDtype, 0, nullptr, &lr)); !f.empty())
+    return f;
+  inputs.emplace_back(lr);
+  if (lrDtype == RESC_F64)
+    *static_cast<double *>(resc_tensor_data(lr)) = options.lr;
+  else
+    *static_cast<float *>(resc_tensor_data(lr)) = static_cast<float>(options.lr);
+  views.push_back(lr);
+  for (int64_t step = 1; step <= options.trainSteps; ++step) {
+    resc_tensor *loss = nullptr;
+    if (Failure f = failure(
+            resc_run(model, "train_step", params, views.data(), views.size(), &loss, 1));
+        !f.empty())
+      return "step " + std::to_string(step) + ": " + f;
+    TensorPtr owned(loss);
+    std::printf("step %lld: loss = %.9g\n", static_cast<long long>(step), scalarValue(loss));
+    std::fflush(stdout); // one progress line per step, also through a pipe
+  }
+  return {};
 }
 
 // Reads the inputs, runs the entry and writes the outputs.
@@ -245,6 +369,8 @@ Failure runEntry(const Options &options, const resc_model *model, resc_params *p
   if (!params && desc.param_arena_bytes > 0)
     return std::string("model '") + desc.model_name +
            "' has parameters: give --params FILE or --init-params SEED";
+  if (options.trainSteps > 0)
+    return runTrainSteps(options, model, params);
   const resc_entry_desc *entry = nullptr;
   if (Failure f = failure(resc_model_find_entry(model, options.entry.c_str(), &entry, nullptr));
       !f.empty())
@@ -256,13 +382,8 @@ Failure runEntry(const Options &options, const resc_model *model, resc_params *p
            " output(s), but " + std::to_string(options.outputs.size()) + " --output were given";
   std::vector<TensorPtr> inputs;
   std::vector<const resc_tensor *> inputViews;
-  for (const std::string &path : options.inputs) {
-    resc_tensor *tensor = nullptr;
-    if (Failure f = failure(resc_npy_read(path.c_str(), &tensor)); !f.empty())
-      return f;
-    inputs.emplace_back(tensor);
-    inputViews.push_back(tensor);
-  }
+  if (Failure f = readInputs(options.inputs, inputs, inputViews); !f.empty())
+    return f;
   std::vector<resc_tensor *> outputs(options.outputs.size(), nullptr);
   if (Failure f = failure(resc_run(model, options.entry.c_str(), params, inputViews.data(),
                                    inputViews.size(), outputs.data(), outputs.size()));
@@ -295,13 +416,23 @@ Failure run(const Options &options) {
                             : resc_params_load_safetensors(params.get(), options.paramsPath.c_str());
     if (Failure f = failure(error); !f.empty())
       return f;
+    if (!options.loadStatePath.empty())
+      if (Failure f = failure(
+              resc_state_load_safetensors(params.get(), options.loadStatePath.c_str()));
+          !f.empty())
+        return f;
   }
 
   if (wantsRun(options))
     if (Failure f = runEntry(options, model.get(), params.get()); !f.empty())
       return f;
   if (!options.savePath.empty())
-    return failure(resc_params_save_safetensors(params.get(), options.savePath.c_str()));
+    if (Failure f = failure(
+            resc_params_save_safetensors(params.get(), options.savePath.c_str()));
+        !f.empty())
+      return f;
+  if (!options.saveStatePath.empty())
+    return failure(resc_state_save_safetensors(params.get(), options.saveStatePath.c_str()));
   return {};
 }
 

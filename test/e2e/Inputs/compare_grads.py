@@ -38,7 +38,7 @@ for name in sorted(y):
     ok &= good
     print(f"{'ok  ' if good else 'FAIL'} {name}: max_err {err:.3g} scale {scale:.3g} rel {rel:.3g}")
 if nonzero == 0:
-    print("FAIL: every expected gradient is zero; the test is degenerate")
+    print("FAIL: every expected tensor is zero; the test is degenerate")
     ok = False
-print(f"{'OK' if ok else 'FAIL'}: {len(y)} gradients, rtol {a.rtol}")
+print(f"{'OK' if ok else 'FAIL'}: {len(y)} tensors, rtol {a.rtol}")
 sys.exit(0 if ok else 1)

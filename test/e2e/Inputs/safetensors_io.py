@@ -28,7 +28,7 @@ def load(path):
 def save(path, tensors):
     header, blobs, offset = {}, [], 0
     for name, arr in tensors.items():
-        arr = np.ascontiguousarray(arr)
+        arr = np.array(arr, order="C")  # ascontiguousarray would make 0-d arrays 1-d
         raw = arr.tobytes()
         header[name] = {"dtype": NAMES[arr.dtype], "shape": list(arr.shape),
                         "data_offsets": [offset, offset + len(raw)]}

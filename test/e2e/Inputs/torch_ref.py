@@ -41,6 +41,9 @@ class ResMLP(nn.Module):
     def loss(self, x, y):
         return F.cross_entropy(self.forward(x), y.long())
 
+    def optimizer(self, lr):  # as declared in examples/resmlp.res
+        return torch.optim.SGD(self.parameters(), lr=lr, momentum=0.9, weight_decay=5e-4)
+
     @staticmethod
     def inputs(rng, n, entry):
         x = rng.standard_normal((n, 784)).astype(np.float32)
@@ -86,6 +89,9 @@ class Features(nn.Module):
     def loss(self, x, a, b, w, y):
         return F.mse_loss(self.forward(x, a, b, w), y)
 
+    def optimizer(self, lr):  # as declared in Inputs/features.res
+        return torch.optim.AdamW(self.parameters(), lr=lr, weight_decay=0.05)
+
     @staticmethod
     def inputs(rng, n, entry):
         ins = [rng.standard_normal(s).astype(np.float32)
@@ -93,6 +99,33 @@ class Features(nn.Module):
         if entry == "loss":
             ins.append(rng.standard_normal((n, 6)).astype(np.float32))
         return ins
+
+
+def train(model, ins, args):
+    """K optimizer steps; writes the losses, parameters and optimizer state."""
+    model.train()
+    opt = model.optimizer(args.lr)
+    losses = []
+    for _ in range(args.train_steps):
+        opt.zero_grad()
+        loss = model.loss(*ins)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    np.save(args.expected, np.array(losses, np.float32))
+    safetensors_io.save(args.params_out,
+                        {k: v.detach().numpy() for k, v in model.state_dict().items()})
+    state = {}
+    names = {p: n for n, p in model.named_parameters()}
+    for group in opt.param_groups:
+        for p in group["params"]:
+            for key, value in opt.state[p].items():
+                if key == "step":
+                    step = float(value)
+                    continue
+                state[f"{names[p]}.{key}"] = value.detach().numpy()
+    state["optimizer.step"] = np.array(args.train_steps, np.float32)
+    safetensors_io.save(args.state_out, state)
 
 
 def main():
@@ -107,6 +140,11 @@ def main():
     p.add_argument("--depth", type=int, default=8)
     p.add_argument("--width", type=int, default=512)
     p.add_argument("--grads-out", help="with --entry loss: save d loss / d param (safetensors)")
+    p.add_argument("--train-steps", type=int, default=0,
+                   help="run K steps of the model's optimizer on the loss inputs")
+    p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--params-out", help="after training: parameters and buffers")
+    p.add_argument("--state-out", help="after training: optimizer state, resc's names")
     args = p.parse_args()
 
     torch.set_num_threads(1)
@@ -125,6 +163,9 @@ def main():
     os.makedirs(args.inputs, exist_ok=True)
     for i, arr in enumerate(ins):
         np.save(os.path.join(args.inputs, f"in{i}.npy"), arr)
+    if args.train_steps:
+        train(model, [torch.from_numpy(a) for a in ins], args)
+        return
     fn = model.loss if args.entry == "loss" else model.forward
     out = fn(*[torch.from_numpy(a) for a in ins])
     np.save(args.expected, out.detach().numpy().astype(np.float32))

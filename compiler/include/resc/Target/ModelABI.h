@@ -49,8 +49,12 @@ struct ABIRangeCheck {
 
 /// Where one result of the lowered function goes.
 struct ABIResult {
-  bool isGrad = false;         // into the "grads" arena at blocks[block].offset
-  unsigned index = 0;          // output index, or parameter block index
+  enum Kind {
+    Output, // outputs[index]
+    Grad,   // the "grads" output, at blocks[index].offset
+    Update, // written back into the parameter arena at blocks[index].offset
+  } kind = Output;
+  unsigned index = 0;
 };
 
 struct ABIEntry {
@@ -60,13 +64,14 @@ struct ABIEntry {
   std::vector<ABITensor> inputs, outputs;
   std::vector<ABIRangeCheck> checks;
   std::vector<ABIResult> results;
+  std::vector<unsigned> paramBlocks; // block of each non-input argument
   int gradsOutput = -1;        // index of the "grads" output, if any
 };
 
 struct ModelABI {
   std::string modelName;
   std::vector<std::string> dims;      // symbolic dims, in order of first use
-  std::vector<ABIParamBlock> blocks;  // per parameter argument, arena order
+  std::vector<ABIParamBlock> blocks;  // params, buffers, optimizer state; arena order
   std::vector<ABITensor> params;      // expanded per instance, block by block
   int64_t arenaBytes = 0;
   std::vector<ABIEntry> entries;

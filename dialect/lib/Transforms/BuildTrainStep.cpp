@@ -1,0 +1,256 @@
+//===- BuildTrainStep.cpp - loss_grad + optimizer = train_step --*- C++ -*-===//
+//
+// res-build-train-step. One update rule per optimizer, each a small class;
+// the update is written in res ops on whole tensors (broadcasting scalars),
+// so it is lowered, fused and tested like everything else.
+//
+//===----------------------------------------------------------------------===//
+
+#include "res/Passes.h"
+#include "res/ResOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include <cmath>
+
+namespace res {
+#define GEN_PASS_DEF_RESBUILDTRAINSTEP
+#include "res/Passes.h.inc"
+} // namespace res
+
+using namespace mlir;
+using namespace res;
+
+namespace {
+
+/// Scalar arithmetic on tensors, broadcasting rank-0 operands.
+struct Emit {
+  OpBuilder &b;
+  Location loc;
+  Value c(double v) {
+    auto t = RankedTensorType::get({}, b.getF32Type());
+    return ConstantOp::create(b, loc, DenseElementsAttr::get(t, b.getF32FloatAttr(v)));
+  }
+  static Type bigger(Value x, Value y) {
+    return cast<RankedTensorType>(x.getType()).getRank() >= cast<RankedTensorType>(y.getType()).getRank()
+               ? x.getType()
+               : y.getType();
+  }
+  Value add(Value x, Value y) { return AddOp::create(b, loc, bigger(x, y), x, y); }
+  Value sub(Value x, Value y) { return SubOp::create(b, loc, bigger(x, y), x, y); }
+  Value mul(Value x, Value y) { return MulOp::create(b, loc, bigger(x, y), x, y); }
+  Value div(Value x, Value y) { return DivOp::create(b, loc, bigger(x, y), x, y); }
+  Value mul(Value x, double y) { return mul(x, c(y)); }
+  Value sqrt(Value x) { return SqrtOp::create(b, loc, x.getType(), x); }
+  Value exp(Value x) { return ExpOp::create(b, loc, x.getType(), x); }
+  Value relu(Value x) { return ReluOp::create(b, loc, x.getType(), x); }
+};
+
+/// The state one parameter needs and how it is updated.
+class Optimizer {
+public:
+  virtual ~Optimizer() = default;
+  /// Names of the per-parameter state tensors (suffixes after "<param>.").
+  virtual SmallVector<StringRef> stateNames() const = 0;
+  /// Returns the new parameter, and fills `newState` (same order).
+  virtual Value update(Emit &e, Value p, Value g, ArrayRef<Value> state, Value lr,
+                       Value step, Value t, SmallVectorImpl<Value> &newState) const = 0;
+};
+
+double get(DictionaryAttr opt, StringRef name, double def) {
+  if (auto f = opt.getAs<FloatAttr>(name))
+    return f.getValueAsDouble();
+  return def;
+}
+
+/// torch.optim.SGD.
+class SGD : public Optimizer {
+public:
+  explicit SGD(DictionaryAttr opt)
+      : momentum(get(opt, "momentum", 0)), dampening(get(opt, "dampening", 0)),
+        wd(get(opt, "weight_decay", 0)) {
+    if (auto n = opt.getAs<BoolAttr>("nesterov"))
+      nesterov = n.getValue();
+  }
+  SmallVector<StringRef> stateNames() const override {
+    if (momentum == 0)
+      return {};
+    return {"momentum_buffer"};
+  }
+  Value update(Emit &e, Value p, Value g, ArrayRef<Value> state, Value lr, Value step, Value,
+               SmallVectorImpl<Value> &newState) const override {
+    if (wd != 0)
+      g = e.add(g, e.mul(p, wd));
+    if (momentum != 0) {
+      // torch sets buf = g on the first step: the factor on g is 1 then and
+      // 1 - dampening afterwards. relu(1 - step) is 1 at step 0, else 0.
+      Value first = e.relu(e.sub(e.c(1.0), step));
+      Value coef = e.add(e.c(1.0 - dampening), e.mul(first, dampening));
+      Value buf = e.add(e.mul(e.mul(state[0], momentum), e.sub(e.c(1.0), first)),
+                        e.mul(g, coef));
+      newState.push_back(buf);
+      g = nesterov ? e.add(g, e.mul(buf, momentum)) : buf;
+    }
+    return e.sub(p, e.mul(g, lr));
+  }
+
+private:
+  double momentum, dampening, wd;
+  bool nesterov = false;
+};
+
+/// torch.optim.AdamW (amsgrad = false).
+class AdamW : public Optimizer {
+public:
+  explicit AdamW(DictionaryAttr opt)
+      : b1(get(opt, "beta1", 0.9)), b2(get(opt, "beta2", 0.999)), eps(get(opt, "eps", 1e-8)),
+        wd(get(opt, "weight_decay", 0.01)) {}
+  SmallVector<StringRef> stateNames() const override { return {"exp_avg", "exp_avg_sq"}; }
+  Value update(Emit &e, Value p, Value g, ArrayRef<Value> state, Value lr, Value, Value t,
+               SmallVectorImpl<Value> &newState) const override {
+    Value decayed = e.mul(p, e.sub(e.c(1.0), e.mul(lr, wd)));
+    Value m = e.add(e.mul(state[0], b1), e.mul(g, 1.0 - b1));
+    Value v = e.add(e.mul(state[1], b2), e.mul(e.mul(g, g), 1.0 - b2));
+    newState.push_back(m);
+    newState.push_back(v);
+    // Bias corrections with the run-time step t: b^t = exp(t log b).
+    Value bc1 = e.sub(e.c(1.0), e.exp(e.mul(t, std::log(b1))));
+    Value bc2 = e.sub(e.c(1.0), e.exp(e.mul(t, std::log(b2))));
+    Value stepSize = e.div(lr, bc1);
+    Value denom = e.add(e.div(e.sqrt(v), e.sqrt(bc2)), e.c(eps));
+    return e.sub(decayed, e.mul(e.div(m, denom), stepSize));
+  }
+
+private:
+  double b1, b2, eps, wd;
+};
+
+std::unique_ptr<Optimizer> makeOptimizer(DictionaryAttr opt) {
+  auto name = opt.getAs<StringAttr>("name");
+  if (name && name.getValue() == "SGD")
+    return std::make_unique<SGD>(opt);
+  if (name && name.getValue() == "AdamW")
+    return std::make_unique<AdamW>(opt);
+  return nullptr;
+}
+
+LogicalResult buildTrainStep(func::FuncOp lossGrad, const Optimizer &optimizer) {
+  OpBuilder b(lossGrad.getContext());
+  b.setInsertionPointAfter(lossGrad);
+  auto step = cast<func::FuncOp>(b.clone(*lossGrad));
+  StringRef base = lossGrad.getSymName().drop_back(strlen("_loss_grad"));
+  step.setSymName((base + "_train_step").str());
+  MLIRContext *ctx = step.getContext();
+  Location loc = step.getLoc();
+  auto f32 = RankedTensorType::get({}, b.getF32Type());
+
+  // lr: after the last input.
+  unsigned firstParam = 0;
+  while (firstParam < step.getNumArguments() &&
+         step.getArgAttrOfType<StringAttr>(firstParam, "res.role").getValue() == "input")
+    ++firstParam;
+  auto inputAttrs = [&](StringRef name, StringRef role) {
+    return b.getDictionaryAttr({b.getNamedAttr("res.name", b.getStringAttr(name)),
+                                b.getNamedAttr("res.role", b.getStringAttr(role)),
+                                b.getNamedAttr("res.dims", b.getArrayAttr({}))});
+  };
+  if (failed(step.insertArgument(firstParam, f32, inputAttrs("lr", "input"), loc)))
+    return failure();
+  Value lr = step.getArgument(firstParam);
+
+  // State arguments, appended: per parameter, then the step counter.
+  SmallVector<unsigned> paramArgs;
+  for (unsigned i = firstParam + 1; i < step.getNumArguments(); ++i)
+    if (step.getArgAttrOfType<StringAttr>(i, "res.role").getValue() == "param")
+      paramArgs.push_back(i);
+  SmallVector<StringRef> stateNames = optimizer.stateNames();
+  SmallVector<SmallVector<Value>> states(paramArgs.size());
+  for (auto [k, i] : llvm::enumerate(paramArgs)) {
+    for (StringRef suffix : stateNames) {
+      NamedAttrList attrs;
+      std::string name =
+          (step.getArgAttrOfType<StringAttr>(i, "res.name").getValue() + "." + suffix).str();
+      attrs.set("res.name", b.getStringAttr(name));
+      attrs.set("res.role", b.getStringAttr("state"));
+      attrs.set("res.init", b.getStringAttr("zeros"));
+      if (auto s = step.getArgAttr(i, "res.stacked"))
+        attrs.set("res.stacked", s);
+      unsigned at = step.getNumArguments();
+      if (failed(step.insertArgument(at, step.getArgument(i).getType(),
+                                     attrs.getDictionary(ctx), loc)))
+        return failure();
+      states[k].push_back(step.getArgument(at));
+    }
+  }
+  unsigned stepIndex = step.getNumArguments();
+  NamedAttrList stepAttrs;
+  stepAttrs.set("res.name", b.getStringAttr("optimizer.step"));
+  stepAttrs.set("res.role", b.getStringAttr("state"));
+  stepAttrs.set("res.init", b.getStringAttr("zeros"));
+  if (failed(step.insertArgument(stepIndex, f32, stepAttrs.getDictionary(ctx), loc)))
+    return failure();
+  Value counter = step.getArgument(stepIndex);
+
+  // The update, before the return of loss and gradients.
+  auto ret = cast<func::ReturnOp>(step.getBody().front().getTerminator());
+  b.setInsertionPoint(ret);
+  Emit e{b, ret.getLoc()};
+  Value t = e.add(counter, e.c(1.0));
+  SmallVector<Value> results{ret.getOperand(0)};
+  SmallVector<DictionaryAttr> resultAttrs{step.getResultAttrDict(0)};
+  auto update = [&](StringAttr name) {
+    return b.getDictionaryAttr({b.getNamedAttr("res.name", name),
+                                b.getNamedAttr("res.role", b.getStringAttr("update"))});
+  };
+  SmallVector<Value> newStates;
+  SmallVector<StringAttr> newStateNames;
+  for (auto [k, i] : llvm::enumerate(paramArgs)) {
+    Value p = step.getArgument(i);
+    Value g = ret.getOperand(1 + k);
+    SmallVector<Value> next;
+    results.push_back(optimizer.update(e, p, g, states[k], lr, counter, t, next));
+    resultAttrs.push_back(update(step.getArgAttrOfType<StringAttr>(i, "res.name")));
+    for (auto [s, v] : llvm::zip(states[k], next)) {
+      newStates.push_back(v);
+      newStateNames.push_back(step.getArgAttrOfType<StringAttr>(
+          cast<BlockArgument>(s).getArgNumber(), "res.name"));
+    }
+  }
+  for (auto [v, name] : llvm::zip(newStates, newStateNames)) {
+    results.push_back(v);
+    resultAttrs.push_back(update(name));
+  }
+  results.push_back(t);
+  resultAttrs.push_back(update(b.getStringAttr("optimizer.step")));
+  func::ReturnOp::create(b, ret.getLoc(), results);
+  ret.erase();
+  SmallVector<Type> types;
+  for (Value v : results)
+    types.push_back(v.getType());
+  step.setFunctionType(b.getFunctionType(step.getArgumentTypes(), types));
+  step.setAllResultAttrs(resultAttrs);
+  return success();
+}
+
+struct ResBuildTrainStep : res::impl::ResBuildTrainStepBase<ResBuildTrainStep> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto opt = module->getAttrOfType<DictionaryAttr>("res.optimizer");
+    if (!opt)
+      return;
+    std::unique_ptr<Optimizer> optimizer = makeOptimizer(opt);
+    if (!optimizer) {
+      module.emitError() << "unknown optimizer in res.optimizer: " << opt;
+      return signalPassFailure();
+    }
+    SmallVector<func::FuncOp> grads;
+    for (auto fn : module.getOps<func::FuncOp>())
+      if (fn.getSymName().ends_with("_loss_grad"))
+        grads.push_back(fn);
+    for (func::FuncOp g : grads)
+      if (failed(buildTrainStep(g, *optimizer)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,49 @@
+// RUN: res-opt %s --split-input-file --res-build-train-step --canonicalize | FileCheck %s
+
+// SGD with momentum: lr becomes an input, the momentum buffer and the step
+// counter become state arguments, and every new value is an "update" result.
+// CHECK-LABEL: func.func @M_train_step(
+// CHECK-SAME: %[[X:[^:]+]]: tensor<?x4xf32> {{.*}}res.name = "x", res.role = "input"
+// CHECK-SAME: %[[LR:[^:]+]]: tensor<f32> {res.dims = [], res.name = "lr", res.role = "input"}
+// CHECK-SAME: %[[W:[^:]+]]: tensor<2x4xf32> {res.name = "fc.weight", res.role = "param"}
+// CHECK-SAME: %[[BUF:[^:]+]]: tensor<2x4xf32> {res.init = "zeros", res.name = "fc.weight.momentum_buffer", res.role = "state"}
+// CHECK-SAME: %[[STEP:[^:]+]]: tensor<f32> {res.init = "zeros", res.name = "optimizer.step", res.role = "state"}
+// CHECK-SAME: -> (tensor<f32> {{.*}}res.role = "loss"}, tensor<2x4xf32> {res.name = "fc.weight", res.role = "update"}, tensor<2x4xf32> {res.name = "fc.weight.momentum_buffer", res.role = "update"}, tensor<f32> {res.name = "optimizer.step", res.role = "update"})
+// CHECK: %[[G:.*]] = res.linear_weight_grad
+// The first step takes the gradient as the buffer (torch.optim): relu(1 - step).
+// CHECK: %[[FIRST:.*]] = res.relu %{{.*}} : tensor<f32>
+// CHECK: res.mul %[[BUF]], %{{.*}} : tensor<2x4xf32>, tensor<f32> -> tensor<2x4xf32>
+// CHECK: %[[NEWBUF:.*]] = res.add
+// CHECK: %[[STEPPED:.*]] = res.mul %[[NEWBUF]], %[[LR]]
+// CHECK: %[[NEWW:.*]] = res.sub %[[W]], %[[STEPPED]]
+// CHECK: return %{{.*}}, %[[NEWW]], %[[NEWBUF]], %{{.*}}
+module attributes {res.optimizer = {name = "SGD", momentum = 0.9 : f64, dampening = 0.0 : f64, weight_decay = 0.0 : f64, nesterov = false, lr = 0.1 : f64}} {
+  func.func @M_loss_grad(%x: tensor<?x4xf32> {res.name = "x", res.role = "input", res.dims = ["N", 4]},
+                         %w: tensor<2x4xf32> {res.name = "fc.weight", res.role = "param"})
+      -> (tensor<f32> {res.name = "loss", res.role = "loss", res.dims = []}, tensor<2x4xf32> {res.name = "fc.weight", res.role = "grad"}) {
+    %y = res.linear %x, %w : (tensor<?x4xf32>, tensor<2x4xf32>) -> tensor<?x2xf32>
+    %l = res.mean %y : tensor<?x2xf32> -> tensor<f32>
+    %g = res.linear_weight_grad %y, %x : (tensor<?x2xf32>, tensor<?x4xf32>) -> tensor<2x4xf32>
+    return %l, %g : tensor<f32>, tensor<2x4xf32>
+  }
+}
+
+// -----
+
+// AdamW: two moments per parameter; the bias corrections use the run-time
+// step t = step + 1 as exp(t log beta).
+// CHECK-LABEL: func.func @A_train_step(
+// CHECK-SAME: res.name = "w.exp_avg", res.role = "state"
+// CHECK-SAME: res.name = "w.exp_avg_sq", res.role = "state"
+// CHECK-SAME: res.name = "optimizer.step", res.role = "state"
+// CHECK: res.exp
+// CHECK: res.exp
+// CHECK: res.sqrt
+// CHECK: return {{.*}} : tensor<f32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<f32>
+module attributes {res.optimizer = {name = "AdamW", beta1 = 0.9 : f64, beta2 = 0.999 : f64, eps = 1.0e-8 : f64, weight_decay = 0.01 : f64, lr = 0.001 : f64}} {
+  func.func @A_loss_grad(%w: tensor<3xf32> {res.name = "w", res.role = "param"})
+      -> (tensor<f32> {res.name = "loss", res.role = "loss", res.dims = []}, tensor<3xf32> {res.name = "w", res.role = "grad"}) {
+    %l = res.sum %w : tensor<3xf32> -> tensor<f32>
+    return %l, %w : tensor<f32>, tensor<3xf32>
+  }
+}
