@@ -20,7 +20,7 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.resc_tools_dir, config.llvm_tools_dir]
-tools = ["resc", "res-opt", "resrun", "FileCheck", "not", "count", "llvm-nm", "llvm-readelf"]
+tools = ["resc", "res-opt", "resrun", "train_fmnist", "FileCheck", "not", "count", "llvm-nm", "llvm-readelf"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # End-to-end parity tests need Debian's PyTorch (python3-torch).
@@ -28,3 +28,6 @@ import subprocess
 if subprocess.call([config.python_executable, "-c", "import torch, numpy"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
     config.available_features.add("torch")
+
+if os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
+    config.available_features.add("fashion-mnist")

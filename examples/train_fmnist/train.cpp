@@ -1,0 +1,202 @@
+//===- train.cpp - train a compiled model on Fashion-MNIST ------*- C++ -*-===//
+//
+//   resc examples/resmlp.res -o resmlp.so
+//   train_fmnist resmlp.so [--epochs 5] [--batch 64] [--lr 0.05] [--limit N]
+//                [--data /usr/share/datasets/fashion-mnist] [--save params.safetensors]
+//
+// Every step runs the library's generated <Model>_train_step (forward, loss,
+// backward and the model's own optimizer, compiled ahead of time); this
+// program only shuffles, batches and reports. One line per epoch: mean
+// training loss, train and test accuracy, samples per second.
+//
+//===----------------------------------------------------------------------===//
+
+#include "resc/runtime.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+[[noreturn]] void die(const std::string &message) {
+  std::fprintf(stderr, "train_fmnist: error: %s\n", message.c_str());
+  std::exit(1);
+}
+
+void check(resc_error *error) {
+  if (!error)
+    return;
+  std::string message = resc_error_message(error);
+  resc_error_free(error);
+  die(message);
+}
+
+/// Reads a gzip'd IDX file (the MNIST format): big-endian magic, dims, bytes.
+std::vector<uint8_t> readIdx(const std::string &path, std::vector<uint32_t> &dims) {
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f)
+    die("cannot open " + path + " (install Debian's dataset-fashion-mnist)");
+  auto readU32 = [&](uint32_t &v) {
+    unsigned char b[4];
+    if (gzread(f, b, 4) != 4)
+      die("truncated IDX header in " + path);
+    v = (uint32_t(b[0]) << 24) | (uint32_t(b[1]) << 16) | (uint32_t(b[2]) << 8) | b[3];
+  };
+  uint32_t magic;
+  readU32(magic);
+  if ((magic >> 8) != 0x08 || (magic & 0xff) == 0 || (magic & 0xff) > 4)
+    die(path + " is not an unsigned-byte IDX file");
+  size_t total = 1;
+  dims.assign(magic & 0xff, 0);
+  for (uint32_t &d : dims) {
+    readU32(d);
+    total *= d;
+  }
+  std::vector<uint8_t> data(total);
+  if (gzread(f, data.data(), unsigned(total)) != int(total))
+    die("truncated data in " + path);
+  gzclose(f);
+  return data;
+}
+
+struct Dataset {
+  std::vector<float> images; // [n, 784], standardised
+  std::vector<int32_t> labels;
+  size_t size() const { return labels.size(); }
+};
+
+Dataset load(const std::string &dir, const char *prefix, size_t limit) {
+  std::vector<uint32_t> idims, ldims;
+  auto pixels = readIdx(dir + "/" + prefix + "-images-idx3-ubyte.gz", idims);
+  auto labels = readIdx(dir + "/" + prefix + "-labels-idx1-ubyte.gz", ldims);
+  if (idims.size() != 3 || idims[1] * idims[2] != 784 || ldims.size() != 1 || ldims[0] != idims[0])
+    die(std::string("unexpected shapes in the ") + prefix + " set");
+  size_t n = std::min<size_t>(idims[0], limit);
+  Dataset d;
+  d.images.resize(n * 784);
+  // The usual Fashion-MNIST normalisation (mean 0.2860, std 0.3530).
+  for (size_t i = 0; i < n * 784; ++i)
+    d.images[i] = (pixels[i] / 255.0f - 0.2860f) / 0.3530f;
+  d.labels.assign(labels.begin(), labels.begin() + n);
+  return d;
+}
+
+resc_tensor *tensor(int32_t dtype, std::vector<int64_t> shape) {
+  resc_tensor *t = nullptr;
+  check(resc_tensor_create(dtype, int32_t(shape.size()), shape.data(), &t));
+  return t;
+}
+
+/// Accuracy of `forward` over `data`, in batches.
+double accuracy(const resc_model *model, resc_params *params, const Dataset &data) {
+  const size_t batch = 1000;
+  size_t correct = 0;
+  for (size_t start = 0; start < data.size(); start += batch) {
+    size_t n = std::min(batch, data.size() - start);
+    resc_tensor *x = tensor(RESC_F32, {int64_t(n), 784});
+    std::memcpy(resc_tensor_data(x), &data.images[start * 784], n * 784 * sizeof(float));
+    resc_tensor *logits = nullptr;
+    const resc_tensor *in[] = {x};
+    check(resc_run(model, "forward", params, in, 1, &logits, 1));
+    const float *z = static_cast<const float *>(resc_tensor_data_const(logits));
+    int64_t classes = resc_tensor_shape(logits)[1];
+    for (size_t i = 0; i < n; ++i) {
+      const float *row = z + i * classes;
+      correct += std::max_element(row, row + classes) - row == data.labels[start + i];
+    }
+    resc_tensor_destroy(x);
+    resc_tensor_destroy(logits);
+  }
+  return double(correct) / double(data.size());
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::string modelPath, dataDir = "/usr/share/datasets/fashion-mnist", savePath;
+  int epochs = 5;
+  size_t batch = 64, limit = SIZE_MAX;
+  float lr = 0.05f;
+  uint64_t seed = 1;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc)
+        die(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--epochs") epochs = std::atoi(value().c_str());
+    else if (a == "--batch") batch = std::strtoull(value().c_str(), nullptr, 10);
+    else if (a == "--lr") lr = std::strtof(value().c_str(), nullptr);
+    else if (a == "--limit") limit = std::strtoull(value().c_str(), nullptr, 10);
+    else if (a == "--data") dataDir = value();
+    else if (a == "--save") savePath = value();
+    else if (a == "--seed") seed = std::strtoull(value().c_str(), nullptr, 10);
+    else if (a[0] != '-' && modelPath.empty()) modelPath = a;
+    else die("unknown argument '" + a + "'");
+  }
+  if (modelPath.empty() || epochs < 1 || batch < 1 || !(lr > 0))
+    die("usage: train_fmnist MODEL.so [--epochs E] [--batch B] [--lr X] [--limit N] "
+        "[--data DIR] [--save FILE] [--seed S]");
+
+  resc_model *model = nullptr;
+  check(resc_model_open(modelPath.c_str(), &model));
+  resc_params *params = nullptr;
+  check(resc_params_create(model, &params));
+  check(resc_params_init(params, seed));
+  Dataset train = load(dataDir, "train", limit), test = load(dataDir, "t10k", SIZE_MAX);
+  std::printf("training %s on %zu images (test %zu), batch %zu, lr %g\n", modelPath.c_str(),
+              train.size(), test.size(), batch, double(lr));
+
+  std::vector<size_t> order(train.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::mt19937_64 rng(seed);
+  resc_tensor *lrTensor = tensor(RESC_F32, {});
+  *static_cast<float *>(resc_tensor_data(lrTensor)) = lr;
+  for (int epoch = 1; epoch <= epochs; ++epoch) {
+    std::shuffle(order.begin(), order.end(), rng);
+    auto begin = std::chrono::steady_clock::now();
+    double lossSum = 0;
+    size_t steps = 0;
+    for (size_t start = 0; start + batch <= order.size(); start += batch) {
+      resc_tensor *x = tensor(RESC_F32, {int64_t(batch), 784});
+      resc_tensor *y = tensor(RESC_I32, {int64_t(batch)});
+      float *xd = static_cast<float *>(resc_tensor_data(x));
+      int32_t *yd = static_cast<int32_t *>(resc_tensor_data(y));
+      for (size_t i = 0; i < batch; ++i) {
+        std::memcpy(xd + i * 784, &train.images[order[start + i] * 784], 784 * sizeof(float));
+        yd[i] = train.labels[order[start + i]];
+      }
+      const resc_tensor *in[] = {x, y, lrTensor};
+      resc_tensor *loss = nullptr;
+      check(resc_run(model, "train_step", params, in, 3, &loss, 1));
+      lossSum += *static_cast<const float *>(resc_tensor_data_const(loss));
+      ++steps;
+      resc_tensor_destroy(loss);
+      resc_tensor_destroy(x);
+      resc_tensor_destroy(y);
+    }
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    double trainAcc = accuracy(model, params, train), testAcc = accuracy(model, params, test);
+    std::printf("epoch %d: loss %.4f train_acc %.4f test_acc %.4f samples/s %.0f\n", epoch,
+                lossSum / double(std::max<size_t>(steps, 1)), trainAcc, testAcc,
+                double(steps * batch) / seconds);
+    std::fflush(stdout);
+  }
+  if (!savePath.empty())
+    check(resc_params_save_safetensors(params, savePath.c_str()));
+  resc_tensor_destroy(lrTensor);
+  resc_params_destroy(params);
+  resc_model_close(model);
+  return 0;
+}
