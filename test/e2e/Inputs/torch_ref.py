@@ -101,6 +101,95 @@ class Features(nn.Module):
         return ins
 
 
+class Inner(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.fc = nn.Linear(d, d)
+
+    def forward(self, x):
+        return x + torch.tanh(self.fc(x))
+
+
+class LongSkip(nn.Module):
+    def __init__(self, d=16):
+        super().__init__()
+        self.inp = nn.Linear(10, d)
+        self.a, self.b, self.c = Inner(d), Inner(d), Inner(d)
+        self.out = nn.Linear(d, 3)
+
+    def forward(self, x):
+        h = F.relu(self.inp(x))
+        return self.out(self.c(self.b(self.a(h))) + h)
+
+    def loss(self, x, y):
+        return F.cross_entropy(self.forward(x), y.long())
+
+    @staticmethod
+    def inputs(rng, n, entry):
+        x = rng.standard_normal((n, 10)).astype(np.float32)
+        return [x, rng.integers(0, 3, n).astype(np.int32)] if entry == "loss" else [x]
+
+
+class Shared(nn.Module):
+    def __init__(self, d=12):
+        super().__init__()
+        self.inp = nn.Linear(6, d)
+        self.f1, self.f2, self.f3 = nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, d)
+        self.out = nn.Linear(d, 4)
+
+    def forward(self, x):
+        h = F.gelu(self.inp(x))
+        a = h + self.f1(h)
+        b = a + self.f2(h) * torch.sigmoid(self.f3(a))
+        return self.out(b + h)
+
+    def loss(self, x, y):
+        return F.mse_loss(self.forward(x), y)
+
+    @staticmethod
+    def inputs(rng, n, entry):
+        x = rng.standard_normal((n, 6)).astype(np.float32)
+        if entry == "loss":
+            return [x, rng.standard_normal((n, 4)).astype(np.float32)]
+        return [x]
+
+
+class Mixer(nn.Module):
+    def __init__(self, t, d):
+        super().__init__()
+        self.tok = nn.Linear(t, t)
+        self.ch = nn.Linear(d, d)
+
+    def forward(self, x):
+        y = x + self.tok(x.transpose(1, 2)).transpose(1, 2)
+        return y + self.ch(F.silu(y))
+
+
+class Seq(nn.Module):
+    def __init__(self, t=5, d=8, classes=7):
+        super().__init__()
+        self.inp = nn.Linear(3, d)
+        self.mix = nn.Sequential(Mixer(t, d), Mixer(t, d))
+        self.out = nn.Linear(d, classes)
+
+    def forward(self, x):
+        return torch.log_softmax(self.out(self.mix(self.inp(x))), -1)
+
+    def loss(self, x, y):
+        z = self.forward(x)
+        return F.cross_entropy(z.reshape(-1, z.shape[-1]), y.long().reshape(-1))
+
+    @staticmethod
+    def inputs(rng, n, entry):
+        x = rng.standard_normal((n, 5, 3)).astype(np.float32)
+        if entry == "loss":
+            return [x, rng.integers(0, 7, (n, 5)).astype(np.int32)]
+        return [x]
+
+
+MODELS = {"longskip": LongSkip, "shared": Shared, "seq": Seq}
+
+
 def train(model, ins, args):
     """K optimizer steps; writes the losses, parameters and optimizer state."""
     model.train()
@@ -152,6 +241,8 @@ def main():
         model = ResMLP(args.depth, args.width)
     elif args.model == "features":
         model = Features()
+    elif args.model in MODELS:
+        model = MODELS[args.model]()
     else:
         sys.exit(f"unknown model {args.model}")
     state = {k: torch.from_numpy(v) for k, v in safetensors_io.load(args.params).items()}
