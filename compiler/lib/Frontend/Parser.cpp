@@ -100,7 +100,14 @@ private:
     Parser &p;
     explicit NestingGuard(Parser &p) : p(p) { ++p.nesting; }
     ~NestingGuard() { --p.nesting; }
-    bool tooDeep() const { return p.nesting > kMaxNesting; }
+    /// Reports (once per chain) and returns true past the limit.
+    bool tooDeep() const {
+      if (p.nesting <= kMaxNesting)
+        return false;
+      p.emitError("expression nested more than " + llvm::Twine(kMaxNesting) +
+                  " levels deep");
+      return true;
+    }
   };
 
   Lexer lexer;
@@ -355,11 +362,8 @@ bool Parser::parseStmt(llvm::SmallVectorImpl<Stmt> &body) {
 ///        | or-expr
 Expr *Parser::parseExpr() {
   NestingGuard guard(*this);
-  if (guard.tooDeep()) {
-    emitError("expression nested more than " + llvm::Twine(kMaxNesting) +
-              " levels deep");
+  if (guard.tooDeep())
     return nullptr;
-  }
   SMLoc loc = tok.getLoc();
   if (consumeIf(Token::kw_if)) {
     Expr *cond = parseExpr();
@@ -426,10 +430,8 @@ Expr *Parser::parseAnd() {
 /// not-expr ::= 'not' not-expr | comparison
 Expr *Parser::parseNot() {
   NestingGuard guard(*this);
-  if (guard.tooDeep()) {
-    emitError("expression nested more than " + llvm::Twine(kMaxNesting) + " levels deep");
+  if (guard.tooDeep())
     return nullptr;
-  }
   SMLoc loc = tok.getLoc();
   if (consumeIf(Token::kw_not)) {
     Expr *operand = parseNot();
@@ -496,10 +498,8 @@ Expr *Parser::parseMultiplicative() {
 /// unary ::= '-' unary | primary
 Expr *Parser::parseUnary() {
   NestingGuard guard(*this);
-  if (guard.tooDeep()) {
-    emitError("expression nested more than " + llvm::Twine(kMaxNesting) + " levels deep");
+  if (guard.tooDeep())
     return nullptr;
-  }
   SMLoc loc = tok.getLoc();
   if (consumeIf(Token::minus)) {
     Expr *operand = parseUnary();

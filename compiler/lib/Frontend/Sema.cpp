@@ -399,6 +399,19 @@ FailureOr<RValue> Sema::foldBinary(BinaryOp op, const RValue &lhs, const RValue 
   return RValue::ofFloat(r);
 }
 
+FailureOr<const Expr *> Sema::chooseBranch(const IfExpr *e,
+                                           const llvm::StringMap<RValue> &env) {
+  auto cond = evalConst(e->cond, env);
+  if (failed(cond))
+    return failure();
+  if (cond->kind != RValue::Kind::Bool) {
+    diag.error(e->cond->getLoc())
+        << "the condition of 'if' must be true or false, got " << cond->describe(names);
+    return failure();
+  }
+  return cond->b ? e->thenExpr : e->elseExpr;
+}
+
 FailureOr<RValue> Sema::evalConst(const Expr *expr, const llvm::StringMap<RValue> &env) {
   SMLoc loc = expr->getLoc();
   auto withLoc = [&](RValue v) {
@@ -468,15 +481,10 @@ FailureOr<RValue> Sema::evalConst(const Expr *expr, const llvm::StringMap<RValue
     return withLoc(*r);
   }
   if (auto *e = llvm::dyn_cast<IfExpr>(expr)) {
-    auto cond = evalConst(e->cond, env);
-    if (failed(cond))
+    auto branch = chooseBranch(e, env);
+    if (failed(branch))
       return failure();
-    if (cond->kind != RValue::Kind::Bool) {
-      diag.error(e->cond->getLoc())
-          << "the condition of 'if' must be true or false, got " << cond->describe(names);
-      return failure();
-    }
-    return evalConst(cond->b ? e->thenExpr : e->elseExpr, env);
+    return evalConst(*branch, env);
   }
   diag.error(loc) << "a layer or a call cannot appear here; expected a constant "
                      "expression of parameters";
@@ -667,16 +675,10 @@ FailureOr<LayerInst *> Sema::instantiateLayer(const Expr *init,
                                              llvm::ArrayRef<int64_t> stackDims,
                                              SMLoc declLoc) {
   if (auto *ife = llvm::dyn_cast<IfExpr>(init)) {
-    auto cond = evalConst(ife->cond, env);
-    if (failed(cond))
+    auto branch = chooseBranch(ife, env);
+    if (failed(branch))
       return failure();
-    if (cond->kind != RValue::Kind::Bool) {
-      diag.error(ife->cond->getLoc())
-          << "the condition of 'if' must be true or false, got " << cond->describe(names);
-      return failure();
-    }
-    return instantiateLayer(cond->b ? ife->thenExpr : ife->elseExpr, env, path,
-                            stackDepth, stackDims, declLoc);
+    return instantiateLayer(*branch, env, path, stackDepth, stackDims, declLoc);
   }
   if (auto *rep = llvm::dyn_cast<RepeatExpr>(init)) {
     auto count = evalConst(rep->count, env);

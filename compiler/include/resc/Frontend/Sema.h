@@ -215,6 +215,9 @@ private:
   bindBlockParams(const BlockDecl *block, const CallExpr *call,
                   const llvm::StringMap<RValue> &env);
   mlir::LogicalResult checkRecursion();
+  /// The branch of a definition-time `if` its condition selects.
+  mlir::FailureOr<const Expr *> chooseBranch(const IfExpr *e,
+                                             const llvm::StringMap<RValue> &env);
 
   const Module &module;
   DiagEmitter &diag;
