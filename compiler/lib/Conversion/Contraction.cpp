@@ -44,20 +44,9 @@ struct LinearLowering : OpConversionPattern<res::LinearOp> {
     outExprs.push_back(n);
     AffineMap outMap = AffineMap::get(rank + 1, 0, outExprs, ctx);
 
-    Value acc;
-    if (Value bias = adaptor.getBias()) {
-      SmallVector<AffineMap> maps{AffineMap::get(rank, 0, {getAffineDimExpr(rank - 1, ctx)}, ctx),
-                                  AffineMap::getMultiDimIdentityMap(rank, ctx)};
-      SmallVector<utils::IteratorType> its(rank, utils::IteratorType::parallel);
-      acc = linalg::GenericOp::create(rewriter, loc, TypeRange{type}, ValueRange{bias},
-                                      ValueRange{init}, maps, its,
-                                      [](OpBuilder &b, Location l, ValueRange args) {
-                                        linalg::YieldOp::create(b, l, args[0]);
-                                      })
-                .getResult(0);
-    } else {
-      acc = fill(rewriter, loc, init, 0.0);
-    }
+    Value bias = adaptor.getBias();
+    Value acc = bias ? broadcastInto(rewriter, loc, bias, init, rank - 1)
+                     : fill(rewriter, loc, init, 0.0);
     SmallVector<AffineExpr> xExprs(lead);
     xExprs.push_back(k);
     SmallVector<AffineMap> maps{AffineMap::get(rank + 1, 0, xExprs, ctx),

@@ -36,6 +36,7 @@ struct ResConvertToLinalg
     resc::populateShapePatterns(patterns);
     resc::populateLossPatterns(patterns);
     resc::populateRepeatPatterns(patterns);
+    resc::populateNNPatterns(patterns);
     resc::populateGradientPatterns(patterns);
     // Ops without a lowering are reported at their source location.
     bool unsupported = false;

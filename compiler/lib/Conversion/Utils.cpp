@@ -90,6 +90,21 @@ Value resc::elementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
   return generic.getResult(0);
 }
 
+Value resc::broadcastInto(OpBuilder &b, Location loc, Value vector, Value init, int64_t dim) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(init.getType());
+  int64_t rank = type.getRank();
+  SmallVector<AffineMap> maps{AffineMap::get(rank, 0, {getAffineDimExpr(dim, ctx)}, ctx),
+                              AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  SmallVector<utils::IteratorType> its(rank, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(b, loc, TypeRange{type}, ValueRange{vector},
+                                   ValueRange{init}, maps, its,
+                                   [](OpBuilder &nb, Location nl, ValueRange args) {
+                                     linalg::YieldOp::create(nb, nl, args[0]);
+                                   })
+      .getResult(0);
+}
+
 AffineMap resc::dropDimMap(MLIRContext *ctx, int64_t rank, int64_t dim) {
   SmallVector<AffineExpr> exprs;
   for (int64_t i = 0; i < rank; ++i)

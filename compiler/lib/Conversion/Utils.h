@@ -29,6 +29,11 @@ mlir::Value fill(mlir::OpBuilder &b, mlir::Location loc, mlir::Value init, doubl
 mlir::AffineMap broadcastMap(mlir::MLIRContext *ctx, mlir::RankedTensorType type,
                              int64_t resultRank, mlir::RankedTensorType resultType);
 
+/// `init` overwritten with `vector` (1-D) read along dim `dim`:
+/// out[i0, ..., i_dim, ...] = vector[i_dim] (a bias as an accumulator).
+mlir::Value broadcastInto(mlir::OpBuilder &b, mlir::Location loc, mlir::Value vector,
+                          mlir::Value init, int64_t dim);
+
 /// A float constant of `type`'s element type.
 mlir::Value floatConst(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type, double v);
 

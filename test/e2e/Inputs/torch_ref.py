@@ -187,7 +187,66 @@ class Seq(nn.Module):
         return [x]
 
 
-MODELS = {"longskip": LongSkip, "shared": Shared, "seq": Seq}
+class Basic(nn.Module):
+    """examples/resnet8.res's Basic block."""
+
+    def __init__(self, cin, cout, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.shortcut = (nn.Conv2d(cin, cout, 1, stride=stride, bias=False)
+                         if stride != 1 or cin != cout else nn.Identity())
+
+    def forward(self, x):
+        h = F.relu(self.bn1(self.conv1(x)))
+        return F.relu(self.bn2(self.conv2(h)) + self.shortcut(x))
+
+
+class ResNet8(nn.Module):
+    """examples/resnet8.res (forward only, evaluation mode)."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 16, 3, padding=1)
+        self.stage1 = nn.Sequential(Basic(16, 16))
+        self.stage2 = Basic(16, 32, stride=2)
+        self.stage3 = Basic(32, 64, stride=2)
+        self.head = nn.Linear(64, 10)
+
+    def forward(self, x):
+        h = self.stage3(self.stage2(self.stage1(F.relu(self.stem(x)))))
+        return self.head(h.mean(dim=[2, 3]))
+
+    @staticmethod
+    def inputs(rng, n, entry):
+        return [rng.standard_normal((n, 1, 28, 28)).astype(np.float32)]
+
+
+class NNOps(nn.Module):
+    """Inputs/nnops.res (forward only)."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(20, 8)
+        self.ln = nn.LayerNorm(8)
+        self.conv = nn.Conv2d(2, 2, 3, padding=2, dilation=2, groups=2)
+        self.out = nn.Linear(26, 5)
+
+    def forward(self, tok, img):
+        e = self.ln(self.emb(tok.long())).mean(dim=1)
+        m = F.max_pool2d(self.conv(img), 3, stride=2, padding=1)
+        p = F.avg_pool2d(m, 2, stride=2, padding=1)
+        return self.out(torch.cat([e, p.flatten(1)], dim=1))
+
+    @staticmethod
+    def inputs(rng, n, entry):
+        return [rng.integers(0, 20, (n, 6)).astype(np.int32),
+                rng.standard_normal((n, 2, 9, 9)).astype(np.float32)]
+
+
+MODELS = {"longskip": LongSkip, "shared": Shared, "seq": Seq, "resnet8": ResNet8, "nnops": NNOps}
 
 
 def train(model, ins, args):

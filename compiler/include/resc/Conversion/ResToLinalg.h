@@ -18,6 +18,8 @@ void populateReductionPatterns(mlir::RewritePatternSet &patterns);
 void populateShapePatterns(mlir::RewritePatternSet &patterns);
 void populateLossPatterns(mlir::RewritePatternSet &patterns);
 void populateRepeatPatterns(mlir::RewritePatternSet &patterns);
+/// conv2d, batch_norm (evaluation mode), layer_norm, pooling, embedding.
+void populateNNPatterns(mlir::RewritePatternSet &patterns);
 /// The ops of backward graphs (reduce_to, broadcast_to, *_grad, slice).
 void populateGradientPatterns(mlir::RewritePatternSet &patterns);
 

@@ -1,0 +1,127 @@
+// RUN: res-opt %s --res-convert-to-linalg | FileCheck %s
+
+// The maps of batch_norm's generic (printed first).
+// CHECK-DAG: #[[ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[CH:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
+
+// Zero padding, the bias as the initial accumulator, one named convolution.
+// CHECK-LABEL: func.func @conv_pad_bias(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x1x28x28xf32>, %[[W:[^:]*]]: tensor<16x1x3x3xf32>, %[[B:[^:]*]]: tensor<16xf32>
+// CHECK: %[[P:.*]] = tensor.pad %[[X]] low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: tensor.yield %{{.*}} : f32
+// CHECK: } : tensor<?x1x28x28xf32> to tensor<?x1x30x30xf32>
+// CHECK: %[[E:.*]] = tensor.empty(%{{.*}}) : tensor<?x16x28x28xf32>
+// CHECK: %[[ACC:.*]] = linalg.generic {{.*}} ins(%[[B]] : tensor<16xf32>) outs(%[[E]] : tensor<?x16x28x28xf32>)
+// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%[[P]], %[[W]] : tensor<?x1x30x30xf32>, tensor<16x1x3x3xf32>) outs(%[[ACC]] : tensor<?x16x28x28xf32>)
+func.func @conv_pad_bias(%x: tensor<?x1x28x28xf32>, %w: tensor<16x1x3x3xf32>, %b: tensor<16xf32>) -> tensor<?x16x28x28xf32> {
+  %0 = res.conv2d %x, %w, %b {padding = array<i64: 1, 1>} : (tensor<?x1x28x28xf32>, tensor<16x1x3x3xf32>, tensor<16xf32>) -> tensor<?x16x28x28xf32>
+  return %0 : tensor<?x16x28x28xf32>
+}
+
+// No padding, no bias: zeros; stride and dilation become the op's attributes.
+// CHECK-LABEL: func.func @conv_stride(
+// CHECK-NOT: tensor.pad
+// CHECK: linalg.fill
+// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<[1, 2]> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} {{.*}} -> tensor<?x32x7x6xf32>
+func.func @conv_stride(%x: tensor<?x16x16x16xf32>, %w: tensor<32x16x3x3xf32>) -> tensor<?x32x7x6xf32> {
+  %0 = res.conv2d %x, %w {stride = array<i64: 2, 2>, dilation = array<i64: 1, 2>} : (tensor<?x16x16x16xf32>, tensor<32x16x3x3xf32>) -> tensor<?x32x7x6xf32>
+  return %0 : tensor<?x32x7x6xf32>
+}
+
+// Groups split the channel dims: [N, G, C/G, H, W] x [G, O/G, C/G, kh, kw].
+// CHECK-LABEL: func.func @conv_groups(
+// CHECK: tensor.expand_shape {{.*}} : tensor<?x8x10x10xf32> into tensor<?x2x4x10x10xf32>
+// CHECK: tensor.expand_shape {{.*}} : tensor<6x4x3x3xf32> into tensor<2x3x4x3x3xf32>
+// CHECK: tensor.expand_shape {{.*}} : tensor<?x6x8x8xf32> into tensor<?x2x3x8x8xf32>
+// CHECK: linalg.conv_2d_ngchw_gfchw
+// CHECK: tensor.collapse_shape {{.*}} {{\[\[}}0], [1, 2], [3], [4]] : tensor<?x2x3x8x8xf32> into tensor<?x6x8x8xf32>
+func.func @conv_groups(%x: tensor<?x8x10x10xf32>, %w: tensor<6x4x3x3xf32>) -> tensor<?x6x8x8xf32> {
+  %0 = res.conv2d %x, %w {groups = 2 : i64} : (tensor<?x8x10x10xf32>, tensor<6x4x3x3xf32>) -> tensor<?x6x8x8xf32>
+  return %0 : tensor<?x6x8x8xf32>
+}
+
+// Dynamic spatial dims: the output size is computed from the padded input.
+// CHECK-LABEL: func.func @conv_dynamic_hw(
+// CHECK: tensor.pad
+// CHECK: } : tensor<?x3x?x?xf32> to tensor<?x3x?x?xf32>
+// CHECK: arith.divui
+// CHECK: arith.divui
+// CHECK: linalg.conv_2d_nchw_fchw {{.*}} -> tensor<?x4x?x?xf32>
+func.func @conv_dynamic_hw(%x: tensor<?x3x?x?xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<?x4x?x?xf32> {
+  %0 = res.conv2d %x, %w {padding = array<i64: 1, 1>, stride = array<i64: 2, 2>} : (tensor<?x3x?x?xf32>, tensor<4x3x3x3xf32>) -> tensor<?x4x?x?xf32>
+  return %0 : tensor<?x4x?x?xf32>
+}
+
+// Evaluation mode: one elementwise generic reading the [C] vectors at dim 1.
+// CHECK-LABEL: func.func @batch_norm(
+// CHECK: linalg.generic {indexing_maps = [#[[ID4]], #[[CH]], #[[CH]], #[[CH]], #[[CH]], #[[ID4]]]
+// CHECK: arith.subf
+// CHECK: arith.constant 1.000000e-03 : f32
+// CHECK: arith.addf
+// CHECK: math.sqrt
+// CHECK: arith.divf
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @batch_norm(%x: tensor<?x16x7x7xf32>, %w: tensor<16xf32>, %b: tensor<16xf32>, %m: tensor<16xf32>, %v: tensor<16xf32>) -> tensor<?x16x7x7xf32> {
+  %0 = res.batch_norm %x, %w, %b, %m, %v {eps = 1.000000e-03 : f64, momentum = 1.000000e-01 : f64} : (tensor<?x16x7x7xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<?x16x7x7xf32>
+  return %0 : tensor<?x16x7x7xf32>
+}
+
+// Mean, biased variance of the centred squares, then normalise and scale.
+// CHECK-LABEL: func.func @layer_norm(
+// CHECK: %[[S:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}} : tensor<?x?x8xf32>)
+// CHECK: %[[M:.*]] = linalg.generic {{.*}} ins(%[[S]] : tensor<?x?xf32>)
+// CHECK: arith.divf
+// CHECK: %[[SQ:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[M]] : tensor<?x?x8xf32>, tensor<?x?xf32>)
+// CHECK: arith.subf
+// CHECK: arith.mulf
+// CHECK: %[[VS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[SQ]] : tensor<?x?x8xf32>)
+// CHECK: %[[V:.*]] = linalg.generic {{.*}} ins(%[[VS]] : tensor<?x?xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[M]], %[[V]], %{{.*}}, %{{.*}} : tensor<?x?x8xf32>, tensor<?x?xf32>, tensor<?x?xf32>, tensor<8xf32>, tensor<8xf32>)
+// CHECK: math.sqrt
+func.func @layer_norm(%x: tensor<?x?x8xf32>, %w: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<?x?x8xf32> {
+  %0 = res.layer_norm %x, %w, %b : (tensor<?x?x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x?x8xf32>
+  return %0 : tensor<?x?x8xf32>
+}
+
+// Max pooling pads with -inf and starts from -inf.
+// CHECK-LABEL: func.func @max_pool(
+// CHECK: %[[NINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: %[[P:.*]] = tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: tensor.yield %[[NINF]] : f32
+// CHECK: %[[NINF2:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[NINF2]] : f32) outs(%{{.*}} : tensor<?x4x5x5xf32>)
+// CHECK: %[[WIN:.*]] = tensor.empty() : tensor<3x3xf32>
+// CHECK: linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%[[P]], %[[WIN]] : tensor<?x4x12x12xf32>, tensor<3x3xf32>) outs(%[[INIT]] : tensor<?x4x5x5xf32>)
+func.func @max_pool(%x: tensor<?x4x10x10xf32>) -> tensor<?x4x5x5xf32> {
+  %0 = res.max_pool2d %x {kernel = array<i64: 3, 3>, stride = array<i64: 2, 2>, padding = array<i64: 1, 1>} : tensor<?x4x10x10xf32> -> tensor<?x4x5x5xf32>
+  return %0 : tensor<?x4x5x5xf32>
+}
+
+// Average pooling: zero padding counted in the divisor kh * kw.
+// CHECK-LABEL: func.func @avg_pool(
+// CHECK-NOT: tensor.pad
+// CHECK: linalg.pooling_nchw_sum {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x4x10x10xf32>, tensor<2x3xf32>) outs(%{{.*}} : tensor<?x4x5x3xf32>)
+// CHECK: arith.constant 6.000000e+00 : f32
+// CHECK: linalg.generic
+// CHECK: arith.divf
+func.func @avg_pool(%x: tensor<?x4x10x10xf32>) -> tensor<?x4x5x3xf32> {
+  %0 = res.avg_pool2d %x {kernel = array<i64: 2, 3>, stride = array<i64: 2, 3>} : tensor<?x4x10x10xf32> -> tensor<?x4x5x3xf32>
+  return %0 : tensor<?x4x5x3xf32>
+}
+
+// A gather: index_cast, clamp into [0, num - 1], tensor.extract.
+// CHECK-LABEL: func.func @embedding(
+// CHECK-SAME: %[[I:[^:]*]]: tensor<?x?xi32>, %[[W:[^:]*]]: tensor<50x8xf32>
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[I]] : tensor<?x?xi32>) outs(%{{.*}} : tensor<?x?x8xf32>)
+// CHECK: arith.index_cast
+// CHECK: arith.select
+// CHECK: arith.select
+// CHECK: %[[J:.*]] = linalg.index 2 : index
+// CHECK: tensor.extract %[[W]][%{{.*}}, %[[J]]] : tensor<50x8xf32>
+func.func @embedding(%i: tensor<?x?xi32>, %w: tensor<50x8xf32>) -> tensor<?x?x8xf32> {
+  %0 = res.embedding %i, %w : (tensor<?x?xi32>, tensor<50x8xf32>) -> tensor<?x?x8xf32>
+  return %0 : tensor<?x?x8xf32>
+}
