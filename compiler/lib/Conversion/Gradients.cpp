@@ -247,8 +247,7 @@ struct CrossEntropyGradLowering : OpConversionPattern<res::CrossEntropyGradOp> {
     if (type.getRank() == 3) {
       x = tensor::CollapseShapeOp::create(rewriter, loc, x,
                                           SmallVector<ReassociationIndices>{{0, 1}, {2}});
-      y = tensor::CollapseShapeOp::create(rewriter, loc, y,
-                                          SmallVector<ReassociationIndices>{{0, 1}});
+      y = collapseToVector(rewriter, loc, y);
     }
     Type elt = type.getElementType();
     AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
@@ -284,10 +283,7 @@ struct MseGradLowering : OpConversionPattern<res::MseGradOp> {
     Location loc = op.getLoc();
     Value a = adaptor.getInput(), t = adaptor.getTarget();
     auto type = cast<RankedTensorType>(op.getType());
-    SmallVector<int64_t> all;
-    for (int64_t i = 0; i < type.getRank(); ++i)
-      all.push_back(i);
-    Value numel = countAsFloat(rewriter, loc, a, all, type.getElementType());
+    Value numel = countAsFloat(rewriter, loc, a, allDims(type.getRank()), type.getElementType());
     Value dloss = tensor::ExtractOp::create(rewriter, loc, adaptor.getGrad(), ValueRange{});
     Value twice = mulF(rewriter, loc, dloss, cst(rewriter, loc, dloss, 2.0));
     Value scale = arith::DivFOp::create(rewriter, loc, twice, numel);

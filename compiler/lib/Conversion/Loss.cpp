@@ -24,17 +24,6 @@ static Value meanOf1D(OpBuilder &b, Location loc, Value v) {
   });
 }
 
-/// Collapses all dims of `v` into one.
-static Value flatten1D(OpBuilder &b, Location loc, Value v) {
-  auto t = cast<RankedTensorType>(v.getType());
-  if (t.getRank() == 1)
-    return v;
-  ReassociationIndices all;
-  for (int64_t i = 0; i < t.getRank(); ++i)
-    all.push_back(i);
-  return tensor::CollapseShapeOp::create(b, loc, v, SmallVector<ReassociationIndices>{all});
-}
-
 namespace {
 
 /// mean over rows of logsumexp(x_r) - x_r[y_r]. Labels are range-checked
@@ -51,7 +40,7 @@ struct CrossEntropyLowering : OpConversionPattern<res::CrossEntropyOp> {
     if (xt.getRank() == 3) {
       x = tensor::CollapseShapeOp::create(rewriter, loc, x,
                                           SmallVector<ReassociationIndices>{{0, 1}, {2}});
-      y = flatten1D(rewriter, loc, y);
+      y = collapseToVector(rewriter, loc, y);
       xt = cast<RankedTensorType>(x.getType());
     }
     Type elt = xt.getElementType();
@@ -96,7 +85,7 @@ struct MseLowering : OpConversionPattern<res::MseOp> {
                                         SmallVector<ReassociationIndices>{},
                                         SmallVector<OpFoldResult>{rewriter.getIndexAttr(1)});
     }
-    Value fa = flatten1D(rewriter, loc, a), ft = flatten1D(rewriter, loc, t);
+    Value fa = collapseToVector(rewriter, loc, a), ft = collapseToVector(rewriter, loc, t);
     Value sq = elementwise(rewriter, loc, cast<RankedTensorType>(fa.getType()), ValueRange{fa, ft},
                            [](OpBuilder &b, Location l, ValueRange v) -> Value {
                              Value d = arith::SubFOp::create(b, l, v[0], v[1]);

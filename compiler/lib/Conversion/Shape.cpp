@@ -40,14 +40,7 @@ struct ReshapeLowering : OpConversionPattern<res::ReshapeOp> {
                                                              SmallVector<ReassociationIndices>{});
       return success();
     }
-    Value flat = x;
-    if (xt.getRank() > 1) {
-      ReassociationIndices all;
-      for (int64_t i = 0; i < xt.getRank(); ++i)
-        all.push_back(i);
-      flat = tensor::CollapseShapeOp::create(rewriter, loc, x,
-                                             SmallVector<ReassociationIndices>{all});
-    }
+    Value flat = collapseToVector(rewriter, loc, x);
     if (type.getRank() == 1) {
       rewriter.replaceOp(op, flat);
       return success();
@@ -66,11 +59,10 @@ struct ReshapeLowering : OpConversionPattern<res::ReshapeOp> {
       Value k = arith::ConstantIndexOp::create(rewriter, loc, known);
       outShape.push_back(Value(arith::DivUIOp::create(rewriter, loc, total, k)));
     }
-    ReassociationIndices all;
-    for (int64_t i = 0; i < type.getRank(); ++i)
-      all.push_back(i);
     rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
-        op, type, flat, SmallVector<ReassociationIndices>{all}, outShape);
+        op, type, flat,
+        SmallVector<ReassociationIndices>{ReassociationIndices(allDims(type.getRank()))},
+        outShape);
     return success();
   }
 };

@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/Sequence.h"
 #include <limits>
 
 using namespace mlir;
@@ -230,4 +231,16 @@ resc::ExpAlong resc::expAlong(OpBuilder &b, Location loc, Value x, int64_t dim) 
                           return arith::AddFOp::create(nb, l, in, acc);
                         });
   return {max, e, sum};
+}
+
+SmallVector<int64_t> resc::allDims(int64_t rank) {
+  return llvm::to_vector(llvm::seq<int64_t>(0, rank));
+}
+
+Value resc::collapseToVector(OpBuilder &b, Location loc, Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (t.getRank() == 1)
+    return v;
+  return tensor::CollapseShapeOp::create(
+      b, loc, v, SmallVector<ReassociationIndices>{ReassociationIndices(allDims(t.getRank()))});
 }

@@ -86,6 +86,12 @@ struct ExpAlong {
 };
 ExpAlong expAlong(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, int64_t dim);
 
+/// [0, 1, ..., rank - 1]: every dim, as a reassociation group or dim list.
+llvm::SmallVector<int64_t> allDims(int64_t rank);
+
+/// `v` with all its dims collapsed into one (itself when already 1-D).
+mlir::Value collapseToVector(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v);
+
 /// The `index`-th slice of a stacked [n, ...] tensor, leading dim dropped.
 mlir::Value sliceInstance(mlir::OpBuilder &b, mlir::Location loc, mlir::Value stack,
                           mlir::Value index);
