@@ -2,6 +2,7 @@
 
 #include "Error.h"
 #include "Handles.h"
+#include "Heap.h"
 #include "Validate.h"
 
 #include <cstring>
@@ -81,6 +82,7 @@ extern "C" resc_error *resc_model_open(const char *path, resc_model **out) {
     dlclose(library);
     return makeError("out of memory");
   }
+  keepHeapWarm();
   model->library = library;
   model->path = path;
   model->desc = desc;
@@ -100,6 +102,7 @@ extern "C" resc_error *resc_model_from_desc(const resc_model_desc *desc, resc_mo
   auto *model = new (std::nothrow) resc_model;
   if (!model)
     return makeError("out of memory");
+  keepHeapWarm();
   model->library = nullptr; // linked into the program: nothing to close
   model->path = desc->model_name;
   model->desc = desc;

@@ -9,14 +9,16 @@
 // CHECK-SAME: %[[BUF:[^:]+]]: tensor<2x4xf32> {res.init = "zeros", res.name = "fc.weight.momentum_buffer", res.role = "state"}
 // CHECK-SAME: %[[STEP:[^:]+]]: tensor<f32> {res.init = "zeros", res.name = "optimizer.step", res.role = "state"}
 // CHECK-SAME: -> (tensor<f32> {{.*}}res.role = "loss"}, tensor<2x4xf32> {res.name = "fc.weight", res.role = "update"}, tensor<2x4xf32> {res.name = "fc.weight.momentum_buffer", res.role = "update"}, tensor<f32> {res.name = "optimizer.step", res.role = "update"})
-// CHECK: %[[G:.*]] = res.linear_weight_grad
+// The step calls loss_grad rather than repeating its body.
+// CHECK: %[[LG:.*]]:2 = call @M_loss_grad(%[[X]], %[[W]]) : (tensor<?x4xf32>, tensor<2x4xf32>) -> (tensor<f32>, tensor<2x4xf32>)
+// CHECK-NOT: res.linear_weight_grad
 // The first step takes the gradient as the buffer (torch.optim): relu(1 - step).
 // CHECK: %[[FIRST:.*]] = res.relu %{{.*}} : tensor<f32>
 // CHECK: res.mul %[[BUF]], %{{.*}} : tensor<2x4xf32>, tensor<f32> -> tensor<2x4xf32>
 // CHECK: %[[NEWBUF:.*]] = res.add
 // CHECK: %[[STEPPED:.*]] = res.mul %[[NEWBUF]], %[[LR]]
 // CHECK: %[[NEWW:.*]] = res.sub %[[W]], %[[STEPPED]]
-// CHECK: return %{{.*}}, %[[NEWW]], %[[NEWBUF]], %{{.*}}
+// CHECK: return %[[LG]]#0, %[[NEWW]], %[[NEWBUF]], %{{.*}}
 module attributes {res.optimizer = {name = "SGD", momentum = 0.9 : f64, dampening = 0.0 : f64, weight_decay = 0.0 : f64, nesterov = false, lr = 0.1 : f64}} {
   func.func @M_loss_grad(%x: tensor<?x4xf32> {res.name = "x", res.role = "input", res.dims = ["N", 4]},
                          %w: tensor<2x4xf32> {res.name = "fc.weight", res.role = "param"})

@@ -2,6 +2,7 @@
 
 #include "resc/Pipeline/Pipeline.h"
 #include "res/Passes.h"
+#include "resc/Codegen/Passes.h"
 #include "resc/Conversion/Passes.h"
 
 #include "mlir/InitAllDialects.h"
@@ -25,13 +26,21 @@ llvm::StringRef resc::linalgToLLVMPipeline() {
   // Function boundaries keep identity layouts so the entry wrappers can
   // build descriptors from plain pointers; deallocation makes every call
   // leak-free and hands the result buffer to the caller.
-  return "one-shot-bufferize{bufferize-function-boundaries "
-         "function-boundary-type-conversion=identity-layout-map "
-         "allow-return-allocs-from-loops}, "
-         "canonicalize, cse, buffer-deallocation-pipeline, canonicalize, res-copy-to-linalg, "
-         "func.func(convert-linalg-to-loops), lower-affine, convert-scf-to-cf, "
-         "expand-strided-metadata, lower-affine, finalize-memref-to-llvm, "
-         "convert-math-to-llvm, convert-math-to-libm, convert-arith-to-llvm, "
+  // Tiles and vectors are made on tensors, where slices and loop-carried
+  // accumulators are values; ops the vectorizer leaves become loops.
+  return "func.func(res-fuse-elementwise), res-outline-kernels, "
+         "func.func(res-transpose-contraction-operands, res-tile-for-vectors, "
+         "res-vectorize), canonicalize, cse, "
+         "res-bufferize, "
+         "canonicalize, cse, drop-equivalent-buffer-results, "
+         "canonicalize, buffer-deallocation-pipeline, canonicalize, res-copy-to-linalg, "
+         "func.func(convert-linalg-to-loops), "
+         "func.func(lower-vector-multi-reduction), convert-vector-to-scf{full-unroll}, "
+         "lower-affine, convert-scf-to-cf, "
+         "expand-strided-metadata, lower-affine, "
+         "convert-math-to-llvm, convert-math-to-libm, "
+         "convert-vector-to-llvm{vector-contract-lowering=outerproduct vector-transpose-lowering=shuffle16x16}, finalize-memref-to-llvm, "
+         "convert-arith-to-llvm, "
          "convert-index-to-llvm, convert-cf-to-llvm, convert-func-to-llvm, "
          "convert-ub-to-llvm, reconcile-unrealized-casts, canonicalize";
 }
@@ -43,6 +52,7 @@ void resc::registerPipelineDependencies(DialectRegistry &registry) {
     registerAllPasses();
     res::registerResPasses();
     resc::registerResConversionPasses();
+    resc::registerResCodegenPasses();
     return true;
   }();
   (void)once;

@@ -25,6 +25,10 @@ using llvm::IRBuilder;
 void resc::renameEntryPoints(mlir::ModuleOp module, const ModelABI &abi) {
   for (const ABIEntry &e : abi.entries)
     if (auto fn = module.lookupSymbol<mlir::func::FuncOp>(e.symbol)) {
+      // train_step calls loss_grad: calls follow the rename.
+      if (failed(mlir::SymbolTable::replaceAllSymbolUses(
+              fn, mlir::StringAttr::get(module.getContext(), e.implSymbol), module)))
+        continue;
       fn.setSymName(e.implSymbol);
       // The ABI has consumed the res.* attributes; LLVM has no use for them.
       for (unsigned i = 0; i < fn.getNumArguments(); ++i)

@@ -142,6 +142,19 @@ LogicalResult buildTrainStep(func::FuncOp lossGrad, const Optimizer &optimizer) 
   step.setSymName((base + "_train_step").str());
   MLIRContext *ctx = step.getContext();
   Location loc = step.getLoc();
+
+  // The step calls loss_grad instead of repeating its body: one copy of the
+  // forward and backward code serves both entry points (half the code to
+  // optimise and to keep in the instruction cache).
+  {
+    Block &body = step.getBody().front();
+    auto ret = cast<func::ReturnOp>(body.getTerminator());
+    b.setInsertionPointToStart(&body);
+    auto call = func::CallOp::create(b, loc, lossGrad, body.getArguments());
+    ret->setOperands(call.getResults());
+    while (&body.front() != ret.getOperation() && ret->getPrevNode() != call.getOperation())
+      ret->getPrevNode()->erase();
+  }
   auto f32 = RankedTensorType::get({}, b.getF32Type());
 
   // lr: after the last input.

@@ -1,0 +1,131 @@
+//===- Passes.td - code generation for linalg on tensors ---*- tablegen -*-===//
+//
+// The schedule that turns resc's linalg-on-tensors into register-tiled
+// vector code before bufferization: choose operand layouts, tile every op
+// to vector-sized pieces, then vectorize them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RESC_CODEGEN_PASSES
+#define RESC_CODEGEN_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def ResFuseElementwise : Pass<"res-fuse-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Fuse chains of elementwise linalg ops into one pass over memory";
+  let description = [{
+    Each res op lowers to its own `linalg.generic`, so an optimizer update
+    (`p - lr * (momentum * buf + g + wd * p)`) or an activation after an
+    add would sweep the whole tensor once per op. This pass merges a
+    producer generic into its consumer when both are purely parallel
+    (elementwise or broadcast, no reduction) and the producer has no other
+    use, so the chain becomes one loop that reads each input once and keeps
+    the intermediates in registers. Producers of reductions and
+    contractions are never fused into them (that would recompute the
+    producer once per reduction step).
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def ResOutlineKernels : Pass<"res-outline-kernels", "mlir::ModuleOp"> {
+  let summary = "Move each linalg op into a private kernel function, one per distinct op";
+  let description = [{
+    A network repeats the same layer shapes many times (every instance of
+    a `repeat`, forward and loss and loss_grad and train_step), and the
+    unrolled backward of a `repeat` repeats them again. Each linalg op on
+    tensors becomes a call to `@__resc_kernel_<i>`, a private function
+    holding a copy of the op; structurally identical ops (same op, same
+    types, same body) share one function. Tiling and vectorization then
+    run once per distinct kernel: compile time and code size grow with
+    the number of distinct layer shapes, not with depth. Constants the op
+    captures are copied into the kernel; other captured values become
+    arguments.
+
+    Example: two `linalg.generic` relus on `tensor<?x512xf32>` become two
+    `call @__resc_kernel_0(%x, %init)` and one kernel.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
+def ResTransposeContractionOperands
+    : Pass<"res-transpose-contraction-operands", "mlir::func::FuncOp"> {
+  let summary = "Give contraction operands a layout whose innermost dim is the output's";
+  let description = [{
+    A register-tiled matmul broadcasts one element of the left operand and
+    multiplies it with a vector of the right operand along the output's
+    innermost dim `n`. Linear's forward reads its weight as `w[n, k]`, so
+    that vector would be a strided gather. This pass transposes such an
+    operand once (`linalg.transpose` into `[.., k, n]`) and rewrites the
+    indexing map, so every contraction reads contiguous rows. The
+    transposition costs one pass over the weight per call, as BLAS packing
+    does; it is amortised over the batch.
+
+    Example:
+    ```mlir
+    linalg.generic {indexing_maps = [(m,n,k)->(m,k), (m,n,k)->(n,k), (m,n,k)->(m,n)]}
+    ```
+    gets `linalg.transpose ins(%w) permutation = [1, 0]` and the map
+    `(m,n,k)->(k,n)` for the weight.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
+}
+
+def ResTileForVectors : Pass<"res-tile-for-vectors", "mlir::func::FuncOp"> {
+  let summary = "Tile every linalg op into static, vector-sized tiles";
+  let description = [{
+    Chooses tile sizes per op (compiler/lib/Codegen/Schedule.cpp):
+    contractions get an `mr x nr` register tile (8 x 32 f32: sixteen 512-bit
+    accumulators) with the reduction dim tiled by 1 innermost; other ops get
+    a vector along the output's innermost dim and unit tiles elsewhere.
+    Loops whose trip count does not divide (the dynamic batch dim, a
+    feature dim like 784) are peeled, and whatever is still dynamic after
+    that is tiled by 1, so every tile the vectorizer sees has a static
+    shape. Ops that cannot be tiled are left for the scalar fallback.
+  }];
+  let dependentDialects = [
+    "mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
+    "mlir::linalg::LinalgDialect", "mlir::scf::SCFDialect",
+    "mlir::tensor::TensorDialect"
+  ];
+}
+
+def ResVectorize : Pass<"res-vectorize", "mlir::func::FuncOp"> {
+  let summary = "Vectorize static-shaped linalg ops and keep accumulators in registers";
+  let description = [{
+    Runs the linalg vectorizer on every linalg op with a static iteration
+    space of modest size (the tiles `res-tile-for-vectors` made), folds the
+    tensor slices into the vector transfers, turns multiply-reductions into
+    `vector.contract`, and hoists the read/write of a loop-carried
+    accumulator tile out of the reduction loop, so a matmul's `C` tile
+    lives in registers for the whole `k` loop. Ops that do not vectorize
+    stay as they are and are lowered to loops later.
+  }];
+  let options = [
+    Option<"maxVectorElements", "max-vector-elements", "int64_t", "16384",
+           "Largest iteration space (elements) vectorized as one op">
+  ];
+  let dependentDialects = [
+    "mlir::vector::VectorDialect", "mlir::tensor::TensorDialect",
+    "mlir::arith::ArithDialect"
+  ];
+}
+
+def ResBufferize : Pass<"res-bufferize", "mlir::ModuleOp"> {
+  let summary = "One-Shot Bufferize with entry-point and kernel calling conventions";
+  let description = [{
+    One-Shot module bufferization, with two conventions at function
+    boundaries. Public functions (the entry points) take and return
+    identity-layout memrefs, so the C wrappers build descriptors from plain
+    pointers. Private functions (the kernels of `res-outline-kernels`) take
+    memrefs with a dynamic offset and dynamic outer strides but a unit
+    innermost stride: a slice of a stacked parameter or of a batch is passed
+    as a view instead of being copied into a fresh buffer, and the kernel
+    still reads rows with contiguous vector loads. Loops may yield fresh
+    allocations (`res.repeat` carries).
+  }];
+  let dependentDialects = [
+    "mlir::bufferization::BufferizationDialect", "mlir::memref::MemRefDialect"
+  ];
+}
+
+#endif // RESC_CODEGEN_PASSES

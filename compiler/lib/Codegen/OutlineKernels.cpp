@@ -1,0 +1,134 @@
+//===- OutlineKernels.cpp - one function per distinct linalg op -*- C++ -*-===//
+
+#include "resc/Codegen/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringMap.h"
+
+namespace resc {
+#define GEN_PASS_DEF_RESOUTLINEKERNELS
+#include "resc/Codegen/Passes.h.inc"
+} // namespace resc
+
+using namespace mlir;
+
+namespace {
+
+class Outliner {
+public:
+  explicit Outliner(ModuleOp module) : module(module), symbols(module) {}
+
+  /// Returns the ops it erased.
+  SmallVector<Operation *> outline(linalg::LinalgOp op) {
+    // The op that fills or broadcasts the accumulator goes into the kernel
+    // too: each kernel then owns its output instead of copying a zero
+    // buffer that CSE made shared.
+    SmallVector<Operation *> body;
+    for (OpOperand &init : op.getDpsInitsMutable())
+      if (auto producer = init.get().getDefiningOp<linalg::LinalgOp>();
+          producer && producer.hasPureTensorSemantics() &&
+          producer.getNumLoops() == producer.getNumParallelLoops() &&
+          producer->getNumResults() == 1 && !llvm::is_contained(body, producer.getOperation()))
+        body.push_back(producer);
+    body.push_back(op);
+
+    // Arguments: what the ops read from outside the kernel. Constants are
+    // copied in so the kernel stays self-contained and foldable.
+    llvm::SetVector<Value> outside;
+    llvm::SmallPtrSet<Operation *, 4> inKernel(body.begin(), body.end());
+    for (Operation *o : body) {
+      for (Value v : o->getOperands())
+        if (!inKernel.contains(v.getDefiningOp()))
+          outside.insert(v);
+      getUsedValuesDefinedAbove(o->getRegions(), outside);
+    }
+    SmallVector<Value> args;
+    SmallVector<Operation *> constants;
+    for (Value v : outside) {
+      Operation *def = v.getDefiningOp();
+      if (def && def->hasTrait<OpTrait::ConstantLike>())
+        constants.push_back(def);
+      else
+        args.push_back(v);
+    }
+
+    OpBuilder b(module.getContext());
+    b.setInsertionPointToEnd(module.getBody());
+    auto type = b.getFunctionType(ValueRange(args).getTypes(), op->getResultTypes());
+    auto kernel = func::FuncOp::create(b, op.getLoc(), "__resc_kernel", type);
+    kernel.setPrivate();
+    // Calls stay calls in LLVM: inlining a kernel back into each caller
+    // would undo the sharing (and the compile-time saving).
+    kernel->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
+    Block *entry = kernel.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    IRMapping map;
+    map.map(args, entry->getArguments());
+    for (Operation *c : constants)
+      b.clone(*c, map);
+    Operation *copy = nullptr;
+    for (Operation *o : body)
+      copy = b.clone(*o, map);
+    func::ReturnOp::create(b, op.getLoc(), copy->getResults());
+
+    // Same text (types, maps, body; locations are not printed) = same kernel.
+    std::string key;
+    llvm::raw_string_ostream os(key);
+    kernel.print(os, OpPrintingFlags().printGenericOpForm());
+    auto [it, inserted] = kernels.try_emplace(key, kernel);
+    if (!inserted) {
+      kernel.erase();
+    } else {
+      kernel.setName("__resc_kernel_" + std::to_string(kernels.size() - 1));
+      symbols.insert(kernel); // renames it if a user symbol has that name
+    }
+    func::FuncOp callee = it->second;
+
+    b.setInsertionPoint(op);
+    auto call = func::CallOp::create(b, op.getLoc(), callee, args);
+    op->replaceAllUsesWith(call.getResults());
+    SmallVector<Operation *> erased;
+    for (Operation *o : llvm::reverse(body))
+      if (o->use_empty()) {
+        erased.push_back(o);
+        o->erase();
+      }
+    return erased;
+  }
+
+private:
+  ModuleOp module;
+  SymbolTable symbols;
+  llvm::StringMap<func::FuncOp> kernels;
+};
+
+struct ResOutlineKernels : resc::impl::ResOutlineKernelsBase<ResOutlineKernels> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<linalg::LinalgOp> ops;
+    for (auto fn : module.getOps<func::FuncOp>())
+      fn.walk([&](linalg::LinalgOp op) {
+        // Loops only: a fill or a 0-d op costs less than a call.
+        if (op.hasPureTensorSemantics() && op->getNumResults() > 0 && op.getNumLoops() > 0 &&
+            !isa<linalg::FillOp>(op.getOperation()))
+          ops.push_back(op);
+      });
+    // Consumers first, so a producer absorbed into its consumer's kernel is
+    // gone (or still used elsewhere) by the time the walk reaches it.
+    Outliner outliner(module);
+    llvm::DenseSet<Operation *> erased;
+    for (linalg::LinalgOp op : llvm::reverse(ops)) {
+      if (erased.contains(op.getOperation()))
+        continue;
+      for (Operation *gone : outliner.outline(op))
+        erased.insert(gone);
+    }
+  }
+};
+
+} // namespace

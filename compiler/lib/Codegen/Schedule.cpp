@@ -1,0 +1,129 @@
+//===- Schedule.cpp - per-op tile sizes -------------------------*- C++ -*-===//
+
+#include "Schedule.h"
+
+using namespace mlir;
+
+namespace resc::codegen {
+
+std::optional<unsigned> innermostOutputDim(linalg::LinalgOp op) {
+  if (op.getNumDpsInits() == 0)
+    return std::nullopt;
+  AffineMap map = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (map.getNumResults() == 0)
+    return std::nullopt;
+  if (auto d = dyn_cast<AffineDimExpr>(map.getResults().back()))
+    return d.getPosition();
+  return std::nullopt;
+}
+
+/// Tile for a dim of static extent `size` that is vectorized with width
+/// `width`: whole when it fits, else `width` (a remainder is peeled).
+static int64_t vectorTile(int64_t size, int64_t width) {
+  if (ShapedType::isDynamic(size))
+    return 1;
+  return size <= width ? 0 : width;
+}
+
+/// Is `dim` the innermost index of some input? Then a reduction over it
+/// reads contiguous memory and is worth one vector.
+static bool isInnermostOfAnInput(linalg::LinalgOp op, unsigned dim) {
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(in);
+    if (map.getNumResults() == 0)
+      continue;
+    if (auto d = dyn_cast<AffineDimExpr>(map.getResults().back()); d && d.getPosition() == dim)
+      return true;
+  }
+  return false;
+}
+
+static std::optional<TileSchedule> contractionTiles(linalg::LinalgOp op) {
+  FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.empty())
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  TileSchedule s;
+  s.tileSizes.assign(op.getNumLoops(), 1);
+  unsigned m = dims->m.back(), n = dims->n.back();
+  s.tileSizes[m] = ShapedType::isDynamic(ranges[m]) || ranges[m] > kMr ? kMr : 0;
+  s.tileSizes[n] = vectorTile(ranges[n], kNr);
+  // Batch and outer m/n dims first, then the register tile, then k: the
+  // accumulator tile stays put while k runs.
+  for (unsigned d : dims->batch)
+    s.interchange.push_back(d);
+  for (unsigned d : dims->m)
+    if (d != m)
+      s.interchange.push_back(d);
+  for (unsigned d : dims->n)
+    if (d != n)
+      s.interchange.push_back(d);
+  s.interchange.push_back(m);
+  s.interchange.push_back(n);
+  for (unsigned d : dims->k)
+    s.interchange.push_back(d);
+  if (s.interchange.size() != op.getNumLoops())
+    return std::nullopt;
+  return s;
+}
+
+/// A transpose moves 16x16 blocks: whole rows are read and written, and
+/// the block is transposed in registers (AVX-512 shuffles), instead of one
+/// element per cache line.
+static std::optional<TileSchedule> transposeTiles(linalg::TransposeOp op) {
+  ArrayRef<int64_t> perm = op.getPermutation();
+  SmallVector<int64_t> ranges = cast<linalg::LinalgOp>(op.getOperation()).getStaticLoopRanges();
+  unsigned rank = perm.size();
+  if (rank < 2)
+    return std::nullopt;
+  // Loops are the output's dims; the input's innermost dim is output dim
+  // j with perm[j] == rank - 1.
+  unsigned outInner = rank - 1;
+  unsigned inInner = std::find(perm.begin(), perm.end(), rank - 1) - perm.begin();
+  TileSchedule s;
+  s.tileSizes.assign(rank, 1);
+  for (unsigned d : {outInner, inInner})
+    s.tileSizes[d] = ShapedType::isDynamic(ranges[d]) ? 1
+                     : ranges[d] % kTransposeBlock == 0 ? kTransposeBlock
+                                                        : (ranges[d] <= kVectorTile ? 0 : 1);
+  return s;
+}
+
+std::optional<TileSchedule> chooseTiles(linalg::LinalgOp op) {
+  if (op.getNumLoops() == 0 || !op.hasPureTensorSemantics())
+    return std::nullopt;
+  if (auto t = dyn_cast<linalg::TransposeOp>(op.getOperation()))
+    return transposeTiles(t);
+  if (linalg::isaContractionOpInterface(op))
+    if (std::optional<TileSchedule> s = contractionTiles(op))
+      return s;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
+  std::optional<unsigned> inner = innermostOutputDim(op);
+  TileSchedule s;
+  s.tileSizes.assign(op.getNumLoops(), 1);
+  for (unsigned d = 0; d < op.getNumLoops(); ++d) {
+    if (inner && d == *inner)
+      s.tileSizes[d] = vectorTile(ranges[d], kVectorTile);
+    else if (iters[d] == utils::IteratorType::reduction && !ShapedType::isDynamic(ranges[d]) &&
+             ranges[d] <= kMaxFullReduction && isInnermostOfAnInput(op, d))
+      s.tileSizes[d] = 0;
+  }
+  // Unit extents need no loop.
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    if (ranges[d] == 1)
+      s.tileSizes[d] = 0;
+  if (llvm::all_of(s.tileSizes, [](int64_t t) { return t == 0; }))
+    return std::nullopt;
+  // Parallel loops outside, reductions inside: the output tile is carried
+  // through the reduction loop and stays in registers.
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    if (iters[d] == utils::IteratorType::parallel)
+      s.interchange.push_back(d);
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    if (iters[d] != utils::IteratorType::parallel)
+      s.interchange.push_back(d);
+  return s;
+}
+
+} // namespace resc::codegen

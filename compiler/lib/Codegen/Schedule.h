@@ -1,0 +1,42 @@
+//===- Schedule.h - per-op tile sizes ---------------------------*- C++ -*-===//
+//
+// One place that decides how each linalg op is cut into tiles, so the
+// tiling pass stays mechanical and the choices can be tuned in one file.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RESC_CODEGEN_SCHEDULE_H
+#define RESC_CODEGEN_SCHEDULE_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+#include <optional>
+
+namespace resc::codegen {
+
+/// Register tile of a contraction: mr rows of the output times nr columns
+/// (f32): 8 x 32 = sixteen 512-bit accumulators, leaving registers for the
+/// two B vectors and the broadcast A element.
+constexpr int64_t kMr = 8;
+constexpr int64_t kNr = 32;
+/// Vector length along the innermost dim of non-contraction ops.
+constexpr int64_t kVectorTile = 64;
+/// Square block of a transpose (16 f32 = one 512-bit register per row).
+constexpr int64_t kTransposeBlock = 16;
+/// A reduction over the innermost dim is done in one vector up to this size.
+constexpr int64_t kMaxFullReduction = 1024;
+
+struct TileSchedule {
+  llvm::SmallVector<int64_t> tileSizes;   ///< per loop; 0 leaves a loop whole
+  llvm::SmallVector<int64_t> interchange; ///< order of the tile loops
+};
+
+/// The tiles for one op, or std::nullopt when nothing is gained by tiling.
+std::optional<TileSchedule> chooseTiles(mlir::linalg::LinalgOp op);
+
+/// The loop dim that indexes the innermost dim of the first output, if any.
+std::optional<unsigned> innermostOutputDim(mlir::linalg::LinalgOp op);
+
+} // namespace resc::codegen
+
+#endif // RESC_CODEGEN_SCHEDULE_H

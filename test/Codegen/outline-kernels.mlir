@@ -1,0 +1,51 @@
+// RUN: res-opt %s --res-outline-kernels | FileCheck %s
+
+// Two relus of the same type share one kernel; the matmul gets its own,
+// which also takes in the fill of its accumulator (so the zero buffer is
+// not shared and copied). The captured constant is copied into the kernel.
+// CHECK-LABEL: func.func @f(
+// CHECK: %[[A:.*]] = call @[[RELU:__resc_kernel_[0-9]+]](%{{.*}}, %{{.*}}) : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+// CHECK: %[[B:.*]] = call @[[RELU]](%[[A]], %{{.*}})
+// CHECK: %[[E:.*]] = tensor.empty(%{{.*}}) : tensor<?x4xf32>
+// CHECK: call @[[MM:__resc_kernel_[0-9]+]](%[[E]], %[[B]], %{{.*}}) : (tensor<?x4xf32>, tensor<?x8xf32>, tensor<8x4xf32>) -> tensor<?x4xf32>
+// CHECK-NOT: linalg.
+// CHECK: func.func private @[[MM]](%[[OUT:.*]]: tensor<?x4xf32>, {{.*}} attributes {passthrough = ["noinline"]}
+// CHECK-NEXT: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT: %[[ACC:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[OUT]] : tensor<?x4xf32>)
+// CHECK-NEXT: linalg.generic {{.*}} outs(%[[ACC]] : tensor<?x4xf32>)
+// CHECK: func.func private @[[RELU]](%{{.*}}: tensor<?x8xf32>, %{{.*}}: tensor<?x8xf32>) -> tensor<?x8xf32>
+// CHECK-NEXT: arith.constant 0.000000e+00 : f32
+// CHECK-NEXT: linalg.generic
+// CHECK-NOT: func.func private
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @f(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>) -> tensor<?x4xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x8xf32>
+  %e = tensor.empty(%n) : tensor<?x8xf32>
+  %r1 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<?x8xf32>) outs(%e : tensor<?x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<?x8xf32>
+  %r2 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%r1 : tensor<?x8xf32>) outs(%e : tensor<?x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<?x8xf32>
+  %e2 = tensor.empty(%n) : tensor<?x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e2 : tensor<?x4xf32>) -> tensor<?x4xf32>
+  %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%r2, %w : tensor<?x8xf32>, tensor<8x4xf32>) outs(%acc : tensor<?x4xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}

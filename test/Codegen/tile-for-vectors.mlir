@@ -1,0 +1,68 @@
+// RUN: res-opt %s --pass-pipeline='builtin.module(func.func(res-tile-for-vectors))' | FileCheck %s
+
+// A matmul with a dynamic batch: an 8 x 32 register tile, k innermost in
+// steps of 1; the batch loop is peeled, and its remainder is cut into
+// single rows so every tile has a static shape.
+// CHECK-LABEL: func.func @matmul(
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK: scf.for %{{.*}} step %[[C8]]
+// CHECK:   scf.for %{{.*}} step %[[C32]]
+// CHECK:     scf.for
+// CHECK:       linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<8x1xf32>, tensor<1x32xf32>) outs(%{{.*}} : tensor<8x32xf32>)
+// The remainder rows, one at a time.
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1xf32>, tensor<1x32xf32>) outs(%{{.*}} : tensor<1x32xf32>)
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @matmul(%x: tensor<?x16xf32>, %w: tensor<16x64xf32>, %acc: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<?x16xf32>, tensor<16x64xf32>) outs(%acc : tensor<?x64xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
+}
+
+// Elementwise over [?, 784]: unit rows, 64-wide vectors, the 784 % 64 = 16
+// remainder peeled into a static 1 x 16 tile.
+// CHECK-LABEL: func.func @relu(
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<1x64xf32>) outs(%{{.*}} : tensor<1x64xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<1x16xf32>) outs(%{{.*}} : tensor<1x16xf32>)
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @relu(%x: tensor<?x784xf32>, %o: tensor<?x784xf32>) -> tensor<?x784xf32> {
+  %zero = arith.constant 0.0 : f32
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<?x784xf32>) outs(%o : tensor<?x784xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<?x784xf32>
+  return %r : tensor<?x784xf32>
+}
+
+// A row reduction over a contiguous dim of 10 is one vector per row.
+// CHECK-LABEL: func.func @rowsum(
+// CHECK: scf.for
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<1x10xf32>) outs(%{{.*}} : tensor<1xf32>)
+#r_in = affine_map<(d0, d1) -> (d0, d1)>
+#r_out = affine_map<(d0, d1) -> (d0)>
+func.func @rowsum(%x: tensor<?x10xf32>, %o: tensor<?xf32>) -> tensor<?xf32> {
+  %r = linalg.generic {indexing_maps = [#r_in, #r_out], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<?x10xf32>) outs(%o : tensor<?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %out : f32
+    linalg.yield %s : f32
+  } -> tensor<?xf32>
+  return %r : tensor<?xf32>
+}
+
+// A transpose moves 16 x 16 blocks.
+// CHECK-LABEL: func.func @transpose(
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<16x16xf32>) outs(%{{.*}} : tensor<16x16xf32>)
+func.func @transpose(%w: tensor<64x32xf32>, %o: tensor<32x64xf32>) -> tensor<32x64xf32> {
+  %t = linalg.transpose ins(%w : tensor<64x32xf32>) outs(%o : tensor<32x64xf32>) permutation = [1, 0]
+  return %t : tensor<32x64xf32>
+}

@@ -1,0 +1,41 @@
+// RUN: res-opt %s --pass-pipeline='builtin.module(func.func(res-transpose-contraction-operands))' | FileCheck %s
+
+// Linear's forward reads w[n, k]: the weight is transposed to [k, n] once
+// and the contraction reads it along n.
+// CHECK-DAG: #[[KN:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK-LABEL: func.func @linear(
+// CHECK-SAME: %[[X:.*]]: tensor<?x8xf32>, %[[W:.*]]: tensor<4x8xf32>
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<8x4xf32>
+// CHECK: %[[WT:.*]] = linalg.transpose ins(%[[W]] : tensor<4x8xf32>) outs(%[[E]] : tensor<8x4xf32>) permutation = [1, 0]
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[KN]], #{{.*}}]{{.*}} ins(%[[X]], %[[WT]] : tensor<?x8xf32>, tensor<8x4xf32>)
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#nk = affine_map<(d0, d1, d2) -> (d1, d2)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @linear(%x: tensor<?x8xf32>, %w: tensor<4x8xf32>, %acc: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %y = linalg.generic {indexing_maps = [#a, #nk, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<?x8xf32>, tensor<4x8xf32>) outs(%acc : tensor<?x4xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+
+// Negative: the data gradient dy[m, n] * w[n, k] already reads w along k,
+// the output's innermost dim; nothing changes. Nor does an elementwise op.
+// CHECK-LABEL: func.func @data_grad(
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic
+// CHECK-NOT: linalg.transpose
+#kn = affine_map<(d0, d1, d2) -> (d2, d1)>
+func.func @data_grad(%dy: tensor<?x4xf32>, %w: tensor<4x8xf32>, %acc: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %y = linalg.generic {indexing_maps = [#a, #kn, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%dy, %w : tensor<?x4xf32>, tensor<4x8xf32>) outs(%acc : tensor<?x8xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
