@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   cmake ninja-build ccache g++ python3
-  llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22 liblld-22-dev
+  llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22 liblld-22-dev libomp-22-dev
   libfmt-dev libgtest-dev
   python3-numpy python3-torch   # reference numbers for the end-to-end tests
   zlib1g-dev dataset-fashion-mnist  # the training example

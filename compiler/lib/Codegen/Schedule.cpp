@@ -89,6 +89,50 @@ static std::optional<TileSchedule> transposeTiles(linalg::TransposeOp op) {
   return s;
 }
 
+/// Work below which a fork/join costs more than it saves (elements of the
+/// iteration space).
+constexpr int64_t kMinParallelWork = 1 << 15;
+
+std::optional<SmallVector<int64_t>> chooseParallelTiles(linalg::LinalgOp op) {
+  if (op.getNumLoops() == 0 || !op.hasPureTensorSemantics() ||
+      isa<linalg::FillOp>(op.getOperation()))
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
+  int64_t work = 1;
+  bool dynamic = false;
+  for (int64_t r : ranges) {
+    if (ShapedType::isDynamic(r))
+      dynamic = true;
+    else
+      work *= r;
+  }
+  if (!dynamic && work < kMinParallelWork)
+    return std::nullopt;
+  SmallVector<int64_t> tiles(op.getNumLoops(), 0);
+  if (linalg::isaContractionOpInterface(op)) {
+    FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
+    if (failed(dims) || dims->m.empty() || dims->n.empty())
+      return std::nullopt;
+    // Whole column panels of the output per thread: each thread streams its
+    // own part of B. Batches of rows when the output is narrow.
+    unsigned m = dims->m.back(), n = dims->n.back();
+    if (!ShapedType::isDynamic(ranges[n]) && ranges[n] >= 4 * kNr)
+      tiles[n] = std::max<int64_t>(kNr, ranges[n] / 8 / kNr * kNr);
+    else
+      tiles[m] = 4 * kMr;
+    return tiles;
+  }
+  // Otherwise split the outermost parallel dim.
+  for (unsigned d = 0; d < op.getNumLoops(); ++d) {
+    if (iters[d] != utils::IteratorType::parallel || ranges[d] == 1)
+      continue;
+    tiles[d] = ShapedType::isDynamic(ranges[d]) ? 4 : std::max<int64_t>(1, ranges[d] / 8);
+    return tiles;
+  }
+  return std::nullopt;
+}
+
 std::optional<TileSchedule> chooseTiles(linalg::LinalgOp op) {
   if (op.getNumLoops() == 0 || !op.hasPureTensorSemantics())
     return std::nullopt;

@@ -34,6 +34,10 @@ struct TileSchedule {
 /// The tiles for one op, or std::nullopt when nothing is gained by tiling.
 std::optional<TileSchedule> chooseTiles(mlir::linalg::LinalgOp op);
 
+/// Tile sizes of the outer, parallel level (an scf.forall the threads
+/// share), or std::nullopt when the op is too small to be worth splitting.
+std::optional<llvm::SmallVector<int64_t>> chooseParallelTiles(mlir::linalg::LinalgOp op);
+
 /// The loop dim that indexes the innermost dim of the first output, if any.
 std::optional<unsigned> innermostOutputDim(mlir::linalg::LinalgOp op);
 

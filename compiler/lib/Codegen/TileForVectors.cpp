@@ -67,8 +67,27 @@ static void tileDynamicDimsByOne(RewriterBase &rewriter, linalg::LinalgOp op) {
     rewriter.replaceOp(op, tiled->replacements);
 }
 
+/// The outer level: an scf.forall over chunks the threads share. Returns
+/// the tiled op inside it (or the op itself when it is not split).
+static linalg::LinalgOp distribute(RewriterBase &rewriter, linalg::LinalgOp op) {
+  std::optional<SmallVector<int64_t>> tiles = chooseParallelTiles(op);
+  if (!tiles)
+    return op;
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(op->getContext(), *tiles));
+  options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled) || tiled->tiledOps.size() != 1)
+    return op;
+  rewriter.replaceOp(op, tiled->replacements);
+  return cast<linalg::LinalgOp>(tiled->tiledOps.front());
+}
+
 namespace {
 struct ResTileForVectors : resc::impl::ResTileForVectorsBase<ResTileForVectors> {
+  using Base::Base;
   // Built once per pass instance: collecting every op's patterns is costly.
   FrozenRewritePatternSet canonicalization;
 
@@ -83,11 +102,17 @@ struct ResTileForVectors : resc::impl::ResTileForVectorsBase<ResTileForVectors> 
     func::FuncOp func = getOperation();
     IRRewriter rewriter(&getContext());
 
+    SmallVector<linalg::LinalgOp> ops;
+    func.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
     SmallVector<std::pair<linalg::LinalgOp, TileSchedule>> work;
-    func.walk([&](linalg::LinalgOp op) {
-      if (auto s = chooseTiles(op); s && isa<TilingInterface>(op.getOperation()))
+    for (linalg::LinalgOp op : ops) {
+      if (!isa<TilingInterface>(op.getOperation()))
+        continue;
+      if (parallel)
+        op = distribute(rewriter, op);
+      if (auto s = chooseTiles(op))
         work.emplace_back(op, std::move(*s));
-    });
+    }
     for (auto &[op, s] : work)
       tileAndPeel(rewriter, cast<TilingInterface>(op.getOperation()), s);
 

@@ -30,19 +30,22 @@ llvm::StringRef resc::linalgToLLVMPipeline() {
   // accumulators are values; ops the vectorizer leaves become loops.
   return "func.func(res-fuse-elementwise), res-outline-kernels, "
          "func.func(res-transpose-contraction-operands, res-tile-for-vectors, "
-         "res-vectorize), canonicalize, cse, "
-         "res-bufferize, "
+         "res-vectorize), canonicalize, cse, res-bufferize, "
          "canonicalize, cse, drop-equivalent-buffer-results, "
          "canonicalize, buffer-deallocation-pipeline, canonicalize, res-copy-to-linalg, "
          "func.func(convert-linalg-to-loops), "
          "func.func(lower-vector-multi-reduction), convert-vector-to-scf{full-unroll}, "
-         "lower-affine, convert-scf-to-cf, "
-         "expand-strided-metadata, lower-affine, "
+         // The thread-shared tile loops become OpenMP work-sharing loops;
+         // their bodies sit in memref.alloca_scope, which must be lowered
+         // while they are still one block (before scf-to-cf).
+         "scf-forall-to-parallel, convert-scf-to-openmp, "
+         "lower-affine, expand-strided-metadata, lower-affine, "
          "convert-math-to-llvm, convert-math-to-libm, "
-         "convert-vector-to-llvm{vector-contract-lowering=outerproduct vector-transpose-lowering=shuffle16x16}, finalize-memref-to-llvm, "
-         "convert-arith-to-llvm, "
+         "convert-vector-to-llvm{vector-contract-lowering=outerproduct "
+         "vector-transpose-lowering=shuffle16x16}, finalize-memref-to-llvm, "
+         "convert-scf-to-cf, convert-arith-to-llvm, "
          "convert-index-to-llvm, convert-cf-to-llvm, convert-func-to-llvm, "
-         "convert-ub-to-llvm, reconcile-unrealized-casts, canonicalize";
+         "convert-ub-to-llvm, convert-openmp-to-llvm, reconcile-unrealized-casts, canonicalize";
 }
 
 void resc::registerPipelineDependencies(DialectRegistry &registry) {

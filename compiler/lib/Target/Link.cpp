@@ -2,7 +2,7 @@
 //
 // lld runs as a child process: in-process lldMain resets the host tool's
 // command-line options (TOOLCHAIN.md, pitfall 5) and would tie resc's
-// lifetime to lld's global state. The library needs only libc and libm.
+// lifetime to lld's global state. The library needs libc, libm and libomp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,7 +35,10 @@ mlir::LogicalResult resc::linkSharedLibrary(llvm::StringRef objectPath,
   llvm::SmallVector<llvm::StringRef> args = {
       linker, "-shared", "--hash-style=gnu", "-z", "now", "-z", "relro", "--as-needed",
       "-soname", soname, "-o", outputPath, objectPath,
-      "-L/usr/lib/x86_64-linux-gnu", "-L/lib/x86_64-linux-gnu", "-lm", "-lc"};
+      "-L/usr/lib/x86_64-linux-gnu", "-L/lib/x86_64-linux-gnu",
+      // Threads: LLVM's OpenMP runtime (libomp-22-dev), found at run time
+      // through the library's own run path.
+      "-L/usr/lib/llvm-22/lib", "-rpath", "/usr/lib/llvm-22/lib", "-lomp", "-lm", "-lc"};
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(linker, args, std::nullopt, {}, 0, 0, &message);
   if (rc != 0) {

@@ -81,7 +81,16 @@ def ResTileForVectors : Pass<"res-tile-for-vectors", "mlir::func::FuncOp"> {
     feature dim like 784) are peeled, and whatever is still dynamic after
     that is tiled by 1, so every tile the vectorizer sees has a static
     shape. Ops that cannot be tiled are left for the scalar fallback.
+
+    With `parallel` (the default), an outer `scf.forall` level first splits
+    each op big enough to be worth it among threads: column panels of a
+    matmul's output (rows when it is narrow), the outermost parallel dim of
+    other ops. It becomes an OpenMP work-sharing loop.
   }];
+  let options = [
+    Option<"parallel", "parallel", "bool", "true",
+           "Split large ops over threads with an outer scf.forall">
+  ];
   let dependentDialects = [
     "mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
     "mlir::linalg::LinalgDialect", "mlir::scf::SCFDialect",

@@ -34,7 +34,7 @@ def ResCopyToLinalg : Pass<"res-copy-to-linalg"> {
     After bufferization, copies between buffers with strided layouts (a
     slice of a stacked parameter, a transposed view) are `memref.copy` ops,
     which the LLVM lowering turns into calls to `memrefCopy` from MLIR's
-    C runner library. The generated library must depend on libc and libm
+    C runner library. The generated library must depend on libc, libm and libomp
     only, so this pass rewrites every `memref.copy` into `linalg.copy`,
     which `convert-linalg-to-loops` lowers like any other linalg op.
 
