@@ -30,7 +30,7 @@ def main():
     a = p.parse_args()
 
     torch.manual_seed(0)
-    model = resmlp_torch.ResMLP(a.depth, a.width)
+    model = resmlp_torch.Model(a.depth, a.width)
     x = torch.randn(a.batch, resmlp_torch.IN)
     y = torch.randint(0, resmlp_torch.CLASSES, (a.batch,))
     names = list(model.state_dict())

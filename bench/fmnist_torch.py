@@ -72,7 +72,7 @@ def main():
     torch.manual_seed(a.seed)
     train_x, train_y = load(a.data, "train", a.limit)
     test_x, test_y = load(a.data, "t10k", None)
-    model = resmlp_torch.ResMLP()
+    model = resmlp_torch.Model()
     opt = resmlp_torch.optimizer(model, a.lr)
     print(f"training torch ResMLP on {len(train_y)} images (test {len(test_y)}), "
           f"batch {a.batch}, lr {a.lr:g}", flush=True)

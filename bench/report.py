@@ -78,9 +78,12 @@ def main():
         matplotlib.use("Agg")  # no display on these machines
         import matplotlib.pyplot as plt
 
-        groups = sorted({(k[0], k[1]) for k, _, _ in rows}, key=lambda g: (g[0], g[1] != "forward"))
-        fig, axes = plt.subplots(1, len(groups), figsize=(6 * len(groups), 4.5), squeeze=False)
-        for ax, (workload, entry) in zip(axes[0], groups):
+        # One row per workload, one column per entry point.
+        workloads = sorted({k[0] for k, _, _ in rows})
+        entries = sorted({k[1] for k, _, _ in rows}, key=lambda e: (e != "forward", e))
+        fig, axes = plt.subplots(len(workloads), len(entries), squeeze=False,
+                                 figsize=(6.5 * len(entries), 4.2 * len(workloads)))
+        for ax, (workload, entry) in zip(axes.flat, [(w, e) for w in workloads for e in entries]):
             sub = [(k, t, pk) for k, t, pk in rows if (k[0], k[1]) == (workload, entry)]
             width = 0.8 / len(IMPLS)
             for j, (impl, name) in enumerate(IMPLS):
@@ -89,11 +92,15 @@ def main():
                     if t[impl]:
                         xs.append(i + (j - 1) * width)
                         ys.append(100 * gflops(k, t[impl]) / pk)
-                        labels.append(f"{t[impl]:.3g}")
+                        labels.append(f"{t[impl]:.3g}" if t[impl] < 100 else f"{t[impl]:.0f}")
                 if not xs:
                     continue
                 bars = ax.bar(xs, ys, width, label=name, color=COLORS[impl])
                 ax.bar_label(bars, labels=labels, fontsize=7, padding=1)
+            if not sub:
+                ax.set_visible(False)
+                continue
+            ax.set_ylim(0, max([100] + [p.get_height() * 1.1 for p in ax.patches]))
             ax.set_xticks(range(len(sub)))
             ax.set_xticklabels([f"batch {k[2]}\n{k[3]} thr" for k, _, _ in sub])
             ax.set_ylabel("% of FP32 peak (labels: ms per call)")

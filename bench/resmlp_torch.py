@@ -1,6 +1,5 @@
 """The ResMLP fixture (examples/resmlp.res) in PyTorch, with the same
-parameter names (stem, blocks.i.fc1, blocks.i.fc2, head) and optimizer, and
-its FLOP count. Shared by the bench scripts."""
+parameter names (stem, blocks.i.fc1, blocks.i.fc2, head) and optimizer."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -18,7 +17,7 @@ class Residual(nn.Module):
         return x + self.fc2(F.relu(self.fc1(x)))
 
 
-class ResMLP(nn.Module):
+class Model(nn.Module):
     def __init__(self, depth=8, width=512):
         super().__init__()
         self.stem = nn.Linear(IN, width)
@@ -29,6 +28,15 @@ class ResMLP(nn.Module):
         return self.head(self.blocks(F.relu(self.stem(x))))
 
 
+def inputs(batch):
+    """Like resrun --bench: x ~ N(0, 1), labels uniform in [0, 10)."""
+    return torch.randn(batch, IN), torch.randint(0, CLASSES, (batch,))
+
+
+def loss(output, y):
+    return F.cross_entropy(output, y)
+
+
 def optimizer(model, lr):
     """optimizer = SGD(momentum = 0.9, weight_decay = 5e-4), as declared."""
     return torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=5e-4)
@@ -36,21 +44,7 @@ def optimizer(model, lr):
 
 def train_step(model, opt, x, y):
     opt.zero_grad()
-    loss = F.cross_entropy(model(x), y)
-    loss.backward()
+    value = loss(model(x), y)
+    value.backward()
     opt.step()
-    return loss
-
-
-def flops(workload, batch, depth=8, width=512):
-    """GEMM FLOPs of one call, 2*M*N*K per GEMM; elementwise work is not
-    counted. forward: one GEMM per Linear. train_step: that, plus the weight
-    gradient of every Linear (same size) and the data gradient of every
-    Linear but the stem (nothing needs dx), so just under 3x forward."""
-    layers = [(IN, width)] + [(width, 2 * width), (2 * width, width)] * depth + [(width, CLASSES)]
-    fwd = sum(2 * batch * i * o for i, o in layers)
-    if workload == "forward":
-        return fwd
-    if workload in ("train_step", "loss_grad"):
-        return 3 * fwd - 2 * batch * IN * width
-    raise ValueError(workload)
+    return value
