@@ -67,6 +67,14 @@ g++ -O3 -march=native -std=c++17 bench/openblas_resmlp.cpp -lopenblas -o "$WORK/
 $PY bench/check_openblas.py "$WORK/openblas_resmlp" --depth 2 --width 32 --batch 16 --steps 3 \
   >"$WORK/check_openblas.log" || { cat "$WORK/check_openblas.log" >&2; log "the OpenBLAS baseline disagrees with PyTorch"; exit 1; }
 
+# What the FMA units deliver here, for the report beside the nominal PEAK.
+gcc -O3 -march=native -pthread bench/peak.c -o "$WORK/peak"
+measured_peak=""
+for t in $THREADS; do
+  measured_peak+="${measured_peak:+, }$("$WORK/peak" "$t" | sed 's/peak_gflops=\([0-9.]*\) threads=\([0-9]*\)/\1 GFLOP\/s with \2 thread(s)/')"
+done
+log "measured FMA peak: $measured_peak"
+
 # --- 3. workloads ----------------------------------------------------------
 # A workload names its .res file and resc -D flags, resrun's extra --dim
 # arguments, its default batch sizes, and its peers: a PyTorch script and
@@ -183,6 +191,7 @@ done
   echo "- machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- resc $(git rev-parse --short HEAD 2>/dev/null || echo '?'); PyTorch $($PY -c 'import torch; print(torch.__version__)') with BLAS $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3); OpenBLAS $(dpkg-query -W -f '${Version}' libopenblas0-pthread 2>/dev/null || echo '?')"
   echo "- $ROUNDS round(s) x $ITERS timed calls after $WARMUP warm-up calls; compile time: $compile_info"
+  echo "- % of peak is of PEAK = $PEAK GFLOP/s per core x threads; an FMA loop (bench/peak.c) measured $measured_peak"
   echo
 } >"$OUT/$STAMP.md"
 $PY bench/report.py "$RAW" --md "$WORK/table.md" --png "$OUT/$STAMP.png" --peak "$PEAK" >/dev/null
