@@ -20,6 +20,7 @@
 #   BATCHES="32 256"             overrides each workload's own batch sizes
 #   PEAK=116                     FP32 GFLOP/s of one core (Zen 4, ~3.65 GHz)
 #   TORCH_OMP_WAIT_POLICY=PASSIVE
+#   OPENBLAS_CORETYPE            default SkylakeX on AVX-512 CPUs (see below)
 #   BUILD_DIR=build JOBS=        ninja -j for building resc (default: ninja's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +52,14 @@ if ((${#missing[@]})); then
   [ "$(id -u)" -ne 0 ] && SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# OpenBLAS 0.3.21 does not know Zen 5 and falls back to its AVX2 (Haswell)
+# kernels there; its AVX-512 (SkylakeX) kernels run on any AVX-512 CPU and
+# are faster, so both baselines (the OpenBLAS program and PyTorch, whose
+# GEMMs are OpenBLAS's) get them unless OPENBLAS_CORETYPE is set already.
+if [ -z "${OPENBLAS_CORETYPE+x}" ] && grep -qw avx512f /proc/cpuinfo; then
+  export OPENBLAS_CORETYPE=SkylakeX
 fi
 
 # --- 2. resc, resrun and the OpenBLAS baseline ---------------------------
@@ -189,7 +198,8 @@ done
   echo "# resc benchmark $STAMP"
   echo
   echo "- machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "- resc $(git rev-parse --short HEAD 2>/dev/null || echo '?'); PyTorch $($PY -c 'import torch; print(torch.__version__)') with BLAS $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3); OpenBLAS $(dpkg-query -W -f '${Version}' libopenblas0-pthread 2>/dev/null || echo '?')"
+  corename=$($PY -c 'import ctypes; l = ctypes.CDLL("libopenblas.so.0"); l.openblas_get_corename.restype = ctypes.c_char_p; print(l.openblas_get_corename().decode())' 2>/dev/null || echo '?')
+  echo "- resc $(git rev-parse --short HEAD 2>/dev/null || echo '?'); PyTorch $($PY -c 'import torch; print(torch.__version__)') with BLAS $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3); OpenBLAS $(dpkg-query -W -f '${Version}' libopenblas0-pthread 2>/dev/null || echo '?') with $corename kernels (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-})"
   echo "- $ROUNDS round(s) x $ITERS timed calls after $WARMUP warm-up calls; compile time: $compile_info"
   echo "- % of peak is of PEAK = $PEAK GFLOP/s per core x threads; an FMA loop (bench/peak.c) measured $measured_peak"
   echo
