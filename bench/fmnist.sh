@@ -50,8 +50,8 @@ ninja -C "$BUILD" ${JOBS:+-j "$JOBS"} resc train_fmnist >/dev/null
 "$BUILD/bin/resc" examples/resmlp.res -o "$BUILD/bench/resmlp.so"
 
 # PyTorch's GEMMs are OpenBLAS's: its AVX-512 kernels, as in bench/run.sh.
-if [ -z "${OPENBLAS_CORETYPE+x}" ] && grep -qw avx512f /proc/cpuinfo; then
-  export OPENBLAS_CORETYPE=SkylakeX
+if grep -qw avx512f /proc/cpuinfo; then
+  export OPENBLAS_CORETYPE=${BENCH_OPENBLAS_CORETYPE:-SkylakeX}
 fi
 ARGS=(--epochs "$EPOCHS" --batch "$BATCH" --lr "$LR" ${LIMIT:+--limit "$LIMIT"})
 # The same environment as bench/run.sh (see there why).

@@ -20,7 +20,7 @@
 #   BATCHES="32 256"             overrides each workload's own batch sizes
 #   PEAK=116                     FP32 GFLOP/s of one core (Zen 4, ~3.65 GHz)
 #   TORCH_OMP_WAIT_POLICY=PASSIVE
-#   OPENBLAS_CORETYPE            default SkylakeX on AVX-512 CPUs (see below)
+#   BENCH_OPENBLAS_CORETYPE      OpenBLAS kernels on AVX-512 CPUs (SkylakeX; see below)
 #   BUILD_DIR=build JOBS=        ninja -j for building resc (default: ninja's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,9 +57,11 @@ fi
 # OpenBLAS 0.3.21 does not know Zen 5 and falls back to its AVX2 (Haswell)
 # kernels there; its AVX-512 (SkylakeX) kernels run on any AVX-512 CPU and
 # are faster, so both baselines (the OpenBLAS program and PyTorch, whose
-# GEMMs are OpenBLAS's) get them unless OPENBLAS_CORETYPE is set already.
-if [ -z "${OPENBLAS_CORETYPE+x}" ] && grep -qw avx512f /proc/cpuinfo; then
-  export OPENBLAS_CORETYPE=SkylakeX
+# GEMMs are OpenBLAS's) get them, also over an OPENBLAS_CORETYPE inherited
+# from the environment (these machines set Haswell);
+# BENCH_OPENBLAS_CORETYPE=Haswell measures the fallback instead.
+if grep -qw avx512f /proc/cpuinfo; then
+  export OPENBLAS_CORETYPE=${BENCH_OPENBLAS_CORETYPE:-SkylakeX}
 fi
 
 # --- 2. resc, resrun and the OpenBLAS baseline ---------------------------
