@@ -199,7 +199,7 @@ done
 {
   echo "# resc benchmark $STAMP"
   echo
-  echo "- machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1) (CPU family $(lscpu | sed -n 's/^CPU family: *//p' | head -1)), $(nproc) cores, load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
   corename=$($PY -c 'import ctypes; l = ctypes.CDLL("libopenblas.so.0"); l.openblas_get_corename.restype = ctypes.c_char_p; print(l.openblas_get_corename().decode())' 2>/dev/null || echo '?')
   echo "- resc $(git rev-parse --short HEAD 2>/dev/null || echo '?'); PyTorch $($PY -c 'import torch; print(torch.__version__)') with BLAS $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3); OpenBLAS $(dpkg-query -W -f '${Version}' libopenblas0-pthread 2>/dev/null || echo '?') with $corename kernels (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-})"
   echo "- $ROUNDS round(s) x $ITERS timed calls after $WARMUP warm-up calls; compile time: $compile_info"
