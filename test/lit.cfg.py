@@ -13,6 +13,7 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.resc_obj_root, "test")
 
 config.substitutions.append(("%examples", os.path.join(config.resc_src_root, "examples")))
+config.substitutions.append(("%bench", os.path.join(config.resc_src_root, "bench")))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%resc_obj_root", config.resc_obj_root))
 
@@ -31,3 +32,8 @@ if subprocess.call([config.python_executable, "-c", "import torch, numpy"],
 
 if os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
     config.available_features.add("fashion-mnist")
+
+# The hand-written OpenBLAS baseline of bench/ (libopenblas-dev).
+if os.path.exists("/usr/include/x86_64-linux-gnu/cblas.h") and \
+        os.path.exists("/usr/lib/x86_64-linux-gnu/libopenblas.so"):
+    config.available_features.add("openblas")

@@ -7,7 +7,8 @@
 // Every step runs the library's generated <Model>_train_step (forward, loss,
 // backward and the model's own optimizer, compiled ahead of time); this
 // program only shuffles, batches and reports. One line per epoch: mean
-// training loss, train and test accuracy, samples per second.
+// training loss, train and test accuracy, samples per second and the seconds
+// the epoch's training steps took (bench/fmnist_torch.py prints the same).
 //
 //===----------------------------------------------------------------------===//
 
@@ -188,9 +189,9 @@ int main(int argc, char **argv) {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
     double trainAcc = accuracy(model, params, train), testAcc = accuracy(model, params, test);
-    std::printf("epoch %d: loss %.4f train_acc %.4f test_acc %.4f samples/s %.0f\n", epoch,
-                lossSum / double(std::max<size_t>(steps, 1)), trainAcc, testAcc,
-                double(steps * batch) / seconds);
+    std::printf("epoch %d: loss %.4f train_acc %.4f test_acc %.4f samples/s %.0f seconds %.1f\n",
+                epoch, lossSum / double(std::max<size_t>(steps, 1)), trainAcc, testAcc,
+                double(steps * batch) / seconds, seconds);
     std::fflush(stdout);
   }
   if (!savePath.empty())

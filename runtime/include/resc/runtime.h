@@ -221,6 +221,25 @@ resc_error *resc_run(const resc_model *model, const char *entry, resc_params *pa
                      const resc_tensor *const *inputs, size_t num_inputs,
                      resc_tensor **outputs, size_t num_outputs);
 
+/*===--- Threads -----------------------------------------------------------===*/
+
+/* The most threads resc_set_num_threads accepts. */
+#define RESC_MAX_THREADS 1024
+
+/* Sets how many threads compiled code may use, for the whole process (like
+ * omp_set_num_threads). 1..RESC_MAX_THREADS, or 0 to return to the default:
+ * the environment variable RESC_NUM_THREADS when it holds a whole number in
+ * 1..RESC_MAX_THREADS (other values are ignored), else the number of CPUs the
+ * process may run on. Any other count is an error and changes nothing.
+ * Thread-safe; takes effect for calls that start after it returns.
+ * Note: the code resc generates today runs on the calling thread only
+ * (issue 7); the setting is read by the thread pool that is to come. */
+resc_error *resc_set_num_threads(int32_t num_threads);
+
+/* The thread count in effect: the last count set, or the default above.
+ * Always >= 1. Thread-safe. */
+int32_t resc_get_num_threads(void);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

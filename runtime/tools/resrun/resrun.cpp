@@ -6,12 +6,16 @@
 //   resrun MODEL.so --params P --input A.npy --input B.npy --train-steps K --lr X
 //          --save-params P2.safetensors --save-state S2.safetensors
 //   resrun MODEL.so --info
+//   resrun MODEL.so --bench forward|loss_grad|train_step --batch N [--dim T=128]
+//          [--threads T] [--iters K] [--warmup W]
 //
 // Black-box tests drive the runtime through this tool, so it keeps one
 // contract: exit 0 on success; otherwise exit 1 after one line
 // "resrun: error: ..." on stderr (argument errors add the usage after it).
 //
 //===----------------------------------------------------------------------===//
+
+#include "Bench.h"
 
 #include "resc/runtime.h"
 
@@ -44,7 +48,16 @@ const char kUsage[] =
     "                        and save every parameter's gradient as safetensors\n"
     "  --train-steps K       run train_step K times on the inputs (the loss's inputs),\n"
     "                        printing 'step <i>: loss = <value>' for each\n"
-    "  --lr X                the learning rate of --train-steps (required with it)\n"
+    "  --lr X                the learning rate of --train-steps (required with it) or\n"
+    "                        of --bench train_step (default 0.01)\n"
+    "  --bench ENTRY         time ENTRY (forward, loss_grad, train_step) on random\n"
+    "                        inputs; prints 'median_ms=<x> min_ms=<y> iters=<k>'\n"
+    "  --batch N             the batch size (symbolic dim N) of --bench\n"
+    "  --dim NAME=VALUE      another symbolic dim of --bench (repeatable)\n"
+    "  --iters K             timed calls of --bench (default 10)\n"
+    "  --warmup W            untimed calls of --bench before them (default 2)\n"
+    "  --threads T           threads the compiled code may use (default:\n"
+    "                        RESC_NUM_THREADS, else the CPUs available)\n"
     "  -h, --help            print this message\n";
 
 struct Options {
@@ -62,6 +75,10 @@ struct Options {
   bool lrGiven = false;
   double lr = 0;
   std::string loadStatePath, saveStatePath;
+  bool bench = false; // --bench: the rest of it is in benchOptions
+  resrun::BenchOptions benchOptions;
+  bool itersGiven = false, warmupGiven = false;
+  int32_t threads = 0; // --threads; 0 when not given
   bool help = false;
 };
 
@@ -103,6 +120,31 @@ bool parseSteps(const std::string &text, int64_t &out) {
     return false;
   out = static_cast<int64_t>(value);
   return true;
+}
+
+// A count of --iters/--warmup/--threads: a decimal integer in min..max.
+bool parseCount(const std::string &text, int64_t min, int64_t max, int64_t &out) {
+  uint64_t value = 0;
+  if (!parseSeed(text, value) || value > static_cast<uint64_t>(max) ||
+      static_cast<int64_t>(value) < min)
+    return false;
+  out = static_cast<int64_t>(value);
+  return true;
+}
+
+// --dim NAME=VALUE with VALUE a positive integer.
+Failure parseDim(const std::string &text, resrun::BenchOptions &bench) {
+  size_t equals = text.find('=');
+  int64_t value = 0;
+  if (equals == std::string::npos || equals == 0 ||
+      !parseSteps(text.substr(equals + 1), value))
+    return "--dim needs NAME=VALUE with a positive integer VALUE, not '" + text + "'";
+  std::string name = text.substr(0, equals);
+  for (const auto &dim : bench.dims)
+    if (dim.first == name)
+      return "--dim " + name + " is given twice";
+  bench.dims.emplace_back(name, value);
+  return {};
 }
 
 // A learning rate: a whole decimal (or hex) float, finite and non-negative,
@@ -181,6 +223,29 @@ Failure parseArguments(int argc, char **argv, Options &options) {
       options.loadStatePath = value;
     } else if (name == "--save-state") {
       options.saveStatePath = value;
+    } else if (name == "--bench") {
+      options.bench = true;
+      options.benchOptions.entry = value;
+    } else if (name == "--batch") {
+      if (!parseSteps(value, options.benchOptions.batch))
+        return "--batch needs a positive integer, not '" + value + "'";
+    } else if (name == "--dim") {
+      if (Failure f = parseDim(value, options.benchOptions); !f.empty())
+        return f;
+    } else if (name == "--iters") {
+      if (!parseCount(value, 1, INT32_MAX, options.benchOptions.iters))
+        return "--iters needs a positive integer, not '" + value + "'";
+      options.itersGiven = true;
+    } else if (name == "--warmup") {
+      if (!parseCount(value, 0, INT32_MAX, options.benchOptions.warmup))
+        return "--warmup needs a non-negative integer, not '" + value + "'";
+      options.warmupGiven = true;
+    } else if (name == "--threads") {
+      int64_t threads = 0;
+      if (!parseCount(value, 1, RESC_MAX_THREADS, threads))
+        return "--threads needs an integer in 1.." + std::to_string(RESC_MAX_THREADS) +
+               ", not '" + value + "'";
+      options.threads = static_cast<int32_t>(threads);
     } else {
       return "unknown option '" + name + "'";
     }
@@ -189,7 +254,34 @@ Failure parseArguments(int argc, char **argv, Options &options) {
     return "no model library given";
   if (!options.paramsPath.empty() && options.initParams)
     return "--params and --init-params exclude each other";
-  if (options.lrGiven && options.trainSteps == 0)
+  if (options.bench) {
+    if (options.entryGiven || !options.inputs.empty() || !options.outputs.empty() ||
+        !options.gradsPath.empty() || options.trainSteps > 0)
+      return "--bench runs its entry on random inputs; it excludes --entry, --input, --output, "
+             "--grads and --train-steps";
+    for (const auto &dim : options.benchOptions.dims)
+      if (dim.first == "N" && options.benchOptions.batch > 0)
+        return "--batch gives dim N; --dim N=" + std::to_string(dim.second) + " repeats it";
+    if (options.lrGiven && options.benchOptions.entry != "train_step")
+      return "--lr with --bench needs --bench train_step";
+    if (options.lrGiven)
+      options.benchOptions.lr = options.lr;
+    // Random parameters, initialised as --init-params does, unless given.
+    options.benchOptions.seed = options.initParams ? options.seed : 1;
+    if (options.paramsPath.empty() && !options.initParams) {
+      options.initParams = true;
+      options.seed = 1;
+    }
+  } else {
+    const char *benchOnly = options.benchOptions.batch > 0       ? "--batch"
+                            : !options.benchOptions.dims.empty() ? "--dim"
+                            : options.itersGiven                 ? "--iters"
+                            : options.warmupGiven                ? "--warmup"
+                                                                 : nullptr;
+    if (benchOnly)
+      return std::string(benchOnly) + " needs --bench";
+  }
+  if (options.lrGiven && options.trainSteps == 0 && !options.bench)
     return "--lr needs --train-steps";
   if (options.trainSteps > 0 && !options.lrGiven)
     return "--train-steps needs --lr";
@@ -197,9 +289,10 @@ Failure parseArguments(int argc, char **argv, Options &options) {
       (options.entryGiven || !options.outputs.empty() || !options.gradsPath.empty()))
     return "--train-steps runs entry 'train_step' and prints the losses; it excludes --entry, "
            "--output and --grads";
-  if (!wantsRun(options) && !options.info && options.savePath.empty() &&
+  if (!wantsRun(options) && !options.bench && !options.info && options.savePath.empty() &&
       options.saveStatePath.empty())
-    return "nothing to do: give --info, --save-params, --save-state, or inputs and outputs to run";
+    return "nothing to do: give --info, --save-params, --save-state, --bench, or inputs and "
+           "outputs to run";
   bool haveParams = !options.paramsPath.empty() || options.initParams;
   if (!options.savePath.empty() && !haveParams)
     return "--save-params needs --params or --init-params";
@@ -398,6 +491,9 @@ Failure runEntry(const Options &options, const resc_model *model, resc_params *p
 }
 
 Failure run(const Options &options) {
+  if (options.threads > 0)
+    if (Failure f = failure(resc_set_num_threads(options.threads)); !f.empty())
+      return f;
   resc_model *rawModel = nullptr;
   if (Failure f = failure(resc_model_open(options.model.c_str(), &rawModel)); !f.empty())
     return f;
@@ -425,6 +521,9 @@ Failure run(const Options &options) {
 
   if (wantsRun(options))
     if (Failure f = runEntry(options, model.get(), params.get()); !f.empty())
+      return f;
+  if (options.bench)
+    if (Failure f = resrun::runBench(options.benchOptions, model.get(), params.get()); !f.empty())
       return f;
   if (!options.savePath.empty())
     if (Failure f = failure(
