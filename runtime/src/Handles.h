@@ -13,6 +13,9 @@ struct resc_model {
   void *library = nullptr; // dlopen handle
   std::string path;
   const resc_model_desc *desc = nullptr; // validated, owned by the library
+  // omp_set_num_threads of the OpenMP runtime the model's threads use, or
+  // null (a model built without threads).
+  void (*setOmpThreads)(int) = nullptr;
 };
 
 struct resc_tensor {

@@ -85,6 +85,9 @@ extern "C" resc_error *resc_model_open(const char *path, resc_model **out) {
   keepHeapWarm();
   model->library = library;
   model->path = path;
+  // The model's own libomp (a dependency of the library, local to it).
+  model->setOmpThreads =
+      reinterpret_cast<void (*)(int)>(dlsym(library, "omp_set_num_threads"));
   model->desc = desc;
   *out = model;
   return nullptr;
@@ -104,6 +107,8 @@ extern "C" resc_error *resc_model_from_desc(const resc_model_desc *desc, resc_mo
     return makeError("out of memory");
   keepHeapWarm();
   model->library = nullptr; // linked into the program: nothing to close
+  model->setOmpThreads =
+      reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
   model->path = desc->model_name;
   model->desc = desc;
   *out = model;

@@ -149,6 +149,7 @@ extern "C" resc_error *resc_run(const resc_model *model, const char *entryName,
   for (size_t i = 0; i < num_outputs; ++i)
     outputData.push_back(outputs[i]->data);
   void *arena = params ? params->arena : nullptr;
+  resc_threads_apply(model);
   int32_t status =
       entry->fn(inputData.data(), dims.data(), outputData.data(), arena, scratch);
   alignedFree(scratch);

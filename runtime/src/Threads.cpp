@@ -2,12 +2,13 @@
 //
 // One process-wide setting, like OpenMP's omp_set_num_threads: the host
 // application (or resrun --threads) sets it, RESC_NUM_THREADS gives the
-// default. The compiled code does not run threads yet (issue 7); this is the
-// knob it will read, so applications and scripts can set it today.
+// default. Compiled code runs its large loops on LLVM's OpenMP runtime
+// (libomp); before each call the count is applied to the calling thread.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Error.h"
+#include "Handles.h"
 
 #include <atomic>
 #include <cstdlib>
@@ -52,4 +53,9 @@ extern "C" resc_error *resc_set_num_threads(int32_t num_threads) {
 extern "C" int32_t resc_get_num_threads(void) {
   int32_t chosen = chosenThreads.load(std::memory_order_relaxed);
   return chosen > 0 ? chosen : defaultThreads();
+}
+
+extern "C" void resc_threads_apply(const resc_model *model) {
+  if (model && model->setOmpThreads)
+    model->setOmpThreads(resc_get_num_threads());
 }

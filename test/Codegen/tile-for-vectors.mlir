@@ -1,4 +1,4 @@
-// RUN: res-opt %s --pass-pipeline='builtin.module(func.func(res-tile-for-vectors))' | FileCheck %s
+// RUN: res-opt %s --pass-pipeline='builtin.module(func.func(res-tile-for-vectors{parallel=false}))' | FileCheck %s
 
 // A matmul with a dynamic batch: an 8 x 32 register tile, k innermost in
 // steps of 1; the batch loop is peeled, and its remainder is cut into
@@ -65,4 +65,27 @@ func.func @rowsum(%x: tensor<?x10xf32>, %o: tensor<?xf32>) -> tensor<?xf32> {
 func.func @transpose(%w: tensor<64x32xf32>, %o: tensor<32x64xf32>) -> tensor<32x64xf32> {
   %t = linalg.transpose ins(%w : tensor<64x32xf32>) outs(%o : tensor<32x64xf32>) permutation = [1, 0]
   return %t : tensor<32x64xf32>
+}
+
+// The thread level (default): a large matmul is first split into column
+// panels of its output in an scf.forall, then register-tiled inside.
+// RUN: res-opt %s --pass-pipeline='builtin.module(func.func(res-tile-for-vectors))' | FileCheck %s --check-prefix=PAR
+// A dynamic batch is split into row blocks; a small static op is not split.
+// PAR-LABEL: func.func @matmul(
+// PAR: scf.forall
+// PAR-LABEL: func.func @transpose(
+// PAR-NOT: scf.forall
+// PAR-LABEL: func.func @big(
+// PAR: scf.forall (%{{.*}}) = (0) to (1024) step (128)
+// PAR: linalg.generic {{.*}} tensor<8x32xf32>
+// PAR: scf.forall.in_parallel
+func.func @big(%x: tensor<?x512xf32>, %w: tensor<512x1024xf32>, %acc: tensor<?x1024xf32>) -> tensor<?x1024xf32> {
+  %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<?x512xf32>, tensor<512x1024xf32>) outs(%acc : tensor<?x1024xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1024xf32>
+  return %y : tensor<?x1024xf32>
 }

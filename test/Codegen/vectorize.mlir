@@ -1,4 +1,4 @@
-// RUN: res-opt %s --pass-pipeline='builtin.module(func.func(res-tile-for-vectors, res-vectorize))' | FileCheck %s
+// RUN: res-opt %s --pass-pipeline='builtin.module(func.func(res-tile-for-vectors{parallel=false}, res-vectorize))' | FileCheck %s
 
 // The matmul's 8 x 32 accumulator is read once before the k loop, carried
 // through it as a vector (registers) and written once after it.

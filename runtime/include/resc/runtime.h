@@ -232,13 +232,17 @@ resc_error *resc_run(const resc_model *model, const char *entry, resc_params *pa
  * 1..RESC_MAX_THREADS (other values are ignored), else the number of CPUs the
  * process may run on. Any other count is an error and changes nothing.
  * Thread-safe; takes effect for calls that start after it returns.
- * Note: the code resc generates today runs on the calling thread only
- * (issue 7); the setting is read by the thread pool that is to come. */
+ * Compiled code splits its large loops over LLVM's OpenMP runtime (libomp);
+ * resc_run applies the count to the calling thread before each call. */
 resc_error *resc_set_num_threads(int32_t num_threads);
 
 /* The thread count in effect: the last count set, or the default above.
  * Always >= 1. Thread-safe. */
 int32_t resc_get_num_threads(void);
+
+/* Applies the thread count in effect to the calling thread for `model`, for
+ * programs that call entry functions directly (resc_run does it itself). */
+void resc_threads_apply(const resc_model *model);
 
 #ifdef __cplusplus
 } /* extern "C" */

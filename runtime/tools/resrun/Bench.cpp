@@ -193,6 +193,7 @@ std::string runBench(const BenchOptions &options, const resc_model *model, resc_
       return "cannot allocate " + std::to_string(scratchBytes) + " bytes of scratch";
   }
   void *arena = params ? resc_params_arena(params) : nullptr;
+  resc_threads_apply(model);
   auto call = [&]() {
     return entry->fn(inputData.data(), dims.data(), outputData.data(), arena, scratch.get());
   };
