@@ -1,29 +1,29 @@
 // RUN: res-opt %s --pass-pipeline='builtin.module(func.func(res-tile-for-vectors{parallel=false}))' | FileCheck %s
 
-// A matmul with a dynamic batch: an 8 x 32 register tile, k innermost in
+// A matmul with a dynamic batch: a 6 x 64 register tile, k innermost in
 // steps of 1; the batch loop is peeled, and its remainder is cut into
 // single rows so every tile has a static shape.
 // CHECK-LABEL: func.func @matmul(
-// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
-// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
-// CHECK: scf.for %{{.*}} step %[[C8]]
-// CHECK:   scf.for %{{.*}} step %[[C32]]
+// CHECK-DAG: %[[C6:.*]] = arith.constant 6 : index
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// CHECK: scf.for %{{.*}} step %[[C6]]
+// CHECK:   scf.for %{{.*}} step %[[C64]]
 // CHECK:     scf.for
-// CHECK:       linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<8x1xf32>, tensor<1x32xf32>) outs(%{{.*}} : tensor<8x32xf32>)
+// CHECK:       linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<6x1xf32>, tensor<1x64xf32>) outs(%{{.*}} : tensor<6x64xf32>)
 // The remainder rows, one at a time.
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1xf32>, tensor<1x32xf32>) outs(%{{.*}} : tensor<1x32xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1xf32>, tensor<1x64xf32>) outs(%{{.*}} : tensor<1x64xf32>)
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
 #b = affine_map<(d0, d1, d2) -> (d2, d1)>
 #c = affine_map<(d0, d1, d2) -> (d0, d1)>
-func.func @matmul(%x: tensor<?x16xf32>, %w: tensor<16x64xf32>, %acc: tensor<?x64xf32>) -> tensor<?x64xf32> {
+func.func @matmul(%x: tensor<?x16xf32>, %w: tensor<16x128xf32>, %acc: tensor<?x128xf32>) -> tensor<?x128xf32> {
   %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%x, %w : tensor<?x16xf32>, tensor<16x64xf32>) outs(%acc : tensor<?x64xf32>) {
+      ins(%x, %w : tensor<?x16xf32>, tensor<16x128xf32>) outs(%acc : tensor<?x128xf32>) {
   ^bb0(%p: f32, %q: f32, %o: f32):
     %t = arith.mulf %p, %q : f32
     %s = arith.addf %o, %t : f32
     linalg.yield %s : f32
-  } -> tensor<?x64xf32>
-  return %y : tensor<?x64xf32>
+  } -> tensor<?x128xf32>
+  return %y : tensor<?x128xf32>
 }
 
 // Elementwise over [?, 784]: unit rows, 64-wide vectors, the 784 % 64 = 16
@@ -77,7 +77,7 @@ func.func @transpose(%w: tensor<64x32xf32>, %o: tensor<32x64xf32>) -> tensor<32x
 // PAR-NOT: scf.forall
 // PAR-LABEL: func.func @big(
 // PAR: scf.forall (%{{.*}}) = (0) to (1024) step (128)
-// PAR: linalg.generic {{.*}} tensor<8x32xf32>
+// PAR: linalg.generic {{.*}} tensor<6x64xf32>
 // PAR: scf.forall.in_parallel
 func.func @big(%x: tensor<?x512xf32>, %w: tensor<512x1024xf32>, %acc: tensor<?x1024xf32>) -> tensor<?x1024xf32> {
   %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}

@@ -1,28 +1,28 @@
 // RUN: res-opt %s --pass-pipeline='builtin.module(func.func(res-tile-for-vectors{parallel=false}, res-vectorize))' | FileCheck %s
 
-// The matmul's 8 x 32 accumulator is read once before the k loop, carried
+// The matmul's 6 x 64 accumulator is read once before the k loop, carried
 // through it as a vector (registers) and written once after it.
 // CHECK-LABEL: func.func @matmul(
 // CHECK: scf.for
 // CHECK:   scf.for
-// CHECK:     %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<64x64xf32>, vector<8x32xf32>
-// CHECK:     %[[R:.*]] = scf.for {{.*}} iter_args(%[[A:.*]] = %[[ACC]]) -> (vector<8x32xf32>)
+// CHECK:     %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<64x128xf32>, vector<6x64xf32>
+// CHECK:     %[[R:.*]] = scf.for {{.*}} iter_args(%[[A:.*]] = %[[ACC]]) -> (vector<6x64xf32>)
 // CHECK-NOT:   vector.transfer_write
-// CHECK:       vector.contract {{.*}} %[[A]] : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK:       vector.contract {{.*}} %[[A]] : vector<6x1xf32>, vector<1x64xf32> into vector<6x64xf32>
 // CHECK:       scf.yield
 // CHECK:     vector.transfer_write %[[R]]
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
 #b = affine_map<(d0, d1, d2) -> (d2, d1)>
 #c = affine_map<(d0, d1, d2) -> (d0, d1)>
-func.func @matmul(%x: tensor<64x16xf32>, %w: tensor<16x64xf32>, %acc: tensor<64x64xf32>) -> tensor<64x64xf32> {
+func.func @matmul(%x: tensor<64x16xf32>, %w: tensor<16x128xf32>, %acc: tensor<64x128xf32>) -> tensor<64x128xf32> {
   %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%x, %w : tensor<64x16xf32>, tensor<16x64xf32>) outs(%acc : tensor<64x64xf32>) {
+      ins(%x, %w : tensor<64x16xf32>, tensor<16x128xf32>) outs(%acc : tensor<64x128xf32>) {
   ^bb0(%p: f32, %q: f32, %o: f32):
     %t = arith.mulf %p, %q : f32
     %s = arith.addf %o, %t : f32
     linalg.yield %s : f32
-  } -> tensor<64x64xf32>
-  return %y : tensor<64x64xf32>
+  } -> tensor<64x128xf32>
+  return %y : tensor<64x128xf32>
 }
 
 // Elementwise: 64-wide vector arithmetic, no linalg left.

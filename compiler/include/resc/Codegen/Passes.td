@@ -74,7 +74,7 @@ def ResTileForVectors : Pass<"res-tile-for-vectors", "mlir::func::FuncOp"> {
   let summary = "Tile every linalg op into static, vector-sized tiles";
   let description = [{
     Chooses tile sizes per op (compiler/lib/Codegen/Schedule.cpp):
-    contractions get an `mr x nr` register tile (8 x 32 f32: sixteen 512-bit
+    contractions get an `mr x nr` register tile (6 x 64 f32: twenty-four 512-bit
     accumulators) with the reduction dim tiled by 1 innermost; other ops get
     a vector along the output's innermost dim and unit tiles elsewhere.
     Loops whose trip count does not divide (the dynamic batch dim, a
