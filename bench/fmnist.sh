@@ -56,11 +56,11 @@ fi
 ARGS=(--epochs "$EPOCHS" --batch "$BATCH" --lr "$LR" ${LIMIT:+--limit "$LIMIT"})
 # The same environment as bench/run.sh (see there why).
 ENV=(MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296 OMP_NUM_THREADS="$THREADS"
-     OPENBLAS_NUM_THREADS="$THREADS" RESC_NUM_THREADS="$THREADS" OMP_WAIT_POLICY=PASSIVE)
+     OPENBLAS_NUM_THREADS="$THREADS" RESC_NUM_THREADS="$THREADS")
 echo "== resc (examples/train_fmnist)" >&2
 env "${ENV[@]}" "$BUILD/bin/train_fmnist" "$BUILD/bench/resmlp.so" "${ARGS[@]}" | tee "$OUT/$STAMP.resc.log" >&2
 echo "== PyTorch $($PY -c 'import torch; print(torch.__version__)') (bench/fmnist_torch.py)" >&2
-env "${ENV[@]}" $PY bench/fmnist_torch.py "${ARGS[@]}" --threads "$THREADS" | tee "$OUT/$STAMP.torch.log" >&2
+env "${ENV[@]}" OMP_WAIT_POLICY=PASSIVE $PY bench/fmnist_torch.py "${ARGS[@]}" --threads "$THREADS" | tee "$OUT/$STAMP.torch.log" >&2
 
 # Side by side, from the "epoch E: ... test_acc B samples/s S seconds T" lines.
 $PY - "$OUT/$STAMP.resc.log" "$OUT/$STAMP.torch.log" "$THREADS" >"$OUT/$STAMP.md" <<'EOF'

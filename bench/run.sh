@@ -116,10 +116,12 @@ workload() {
 # PyTorch's OpenMP workers sleep rather than spin while waiting, since its
 # GEMMs run on OpenBLAS's own threads and spinning workers would take the
 # cores from them.
-run_env() { # threads
+# resc's own OpenMP workers (libomp) keep the default policy: they spin
+# briefly between the many short parallel loops of a step, then sleep.
+run_env() { # threads impl
   echo MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296 \
-    OMP_NUM_THREADS="$1" OPENBLAS_NUM_THREADS="$1" MKL_NUM_THREADS="$1" RESC_NUM_THREADS="$1" \
-    OMP_WAIT_POLICY="${TORCH_OMP_WAIT_POLICY:-PASSIVE}"
+    OMP_NUM_THREADS="$1" OPENBLAS_NUM_THREADS="$1" MKL_NUM_THREADS="$1" RESC_NUM_THREADS="$1"
+  [ "$2" = resc ] || echo OMP_WAIT_POLICY="${TORCH_OMP_WAIT_POLICY:-PASSIVE}"
 }
 
 # The entries resc compiled per workload. A model whose loss resc cannot
@@ -165,7 +167,7 @@ measure() { # round workload entry batch threads impl flops
     openblas) cmd=("$OPENBLAS" --workload "$entry" "${common[@]}") ;;
   esac
   # shellcheck disable=SC2046
-  line=$(env $(run_env "$threads") "${cmd[@]}")
+  line=$(env $(run_env "$threads" "$impl") "${cmd[@]}")
   [[ $line =~ ^median_ms=([0-9.]+)\ min_ms=([0-9.]+)\ iters=([0-9]+)$ ]] ||
     { log "unexpected output from ${cmd[*]}: $line"; exit 1; }
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$w" "$entry" "$batch" "$threads" \
