@@ -4,7 +4,7 @@
 # bench/fmnist_torch.py (PyTorch 1.13 eager), one after the other with the
 # same settings, and prints the seconds per epoch side by side.
 #
-#   bash bench/fmnist.sh [--epochs 5] [--threads 1] [--batch 64] [--lr 0.05] [--limit N]
+#   bash bench/fmnist.sh [--epochs 5] [--threads 1] [--batch 64] [--lr 0.02] [--limit N]
 #
 # --limit N trains on the first N images only (the full set is 60,000).
 # Logs and the table go to bench/results/fmnist-<stamp>.{resc,torch}.log
@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-EPOCHS=5 THREADS=1 BATCH=64 LR=0.05 LIMIT=""
+EPOCHS=5 THREADS=1 BATCH=64 LR=0.02 LIMIT=""
 while (($#)); do
   case $1 in
     --epochs) EPOCHS=$2 ;;

@@ -3,7 +3,7 @@
 as examples/train_fmnist does with resc's generated train_step, for the
 side-by-side time per epoch of issue 4 (bench/fmnist.sh runs both).
 
-  fmnist_torch.py [--epochs 5] [--batch 64] [--lr 0.05] [--limit N] [--threads 1]
+  fmnist_torch.py [--epochs 5] [--batch 64] [--lr 0.02] [--schedule cosine] [--limit N] [--threads 1]
                   [--seed 1] [--data /usr/share/datasets/fashion-mnist]
 
 Same data (Debian's dataset-fashion-mnist, gzip'd IDX), normalisation
@@ -16,6 +16,7 @@ import argparse
 import gzip
 import os
 import sys
+import math
 import time
 
 import numpy as np
@@ -59,7 +60,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--lr", type=float, default=0.05)
+    p.add_argument("--lr", type=float, default=0.02)
+    p.add_argument("--schedule", choices=["cosine", "constant"], default="cosine")
     p.add_argument("--limit", type=int, default=None, help="use the first N training images")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=1)
@@ -75,14 +77,21 @@ def main():
     model = resmlp_torch.Model()
     opt = resmlp_torch.optimizer(model, a.lr)
     print(f"training torch ResMLP on {len(train_y)} images (test {len(test_y)}), "
-          f"batch {a.batch}, lr {a.lr:g}", flush=True)
+          f"batch {a.batch}, lr {a.lr:g} ({a.schedule})", flush=True)
     shuffle = torch.Generator().manual_seed(a.seed)
+    # The same schedule as train_fmnist: cosine annealing from lr to 0.
+    total = (len(train_y) // a.batch) * a.epochs
+    step = 0
     for epoch in range(1, a.epochs + 1):
         order = torch.randperm(len(train_y), generator=shuffle)
         begin = time.perf_counter()
         loss_sum, steps = 0.0, 0
         for start in range(0, len(order) - a.batch + 1, a.batch):
             idx = order[start:start + a.batch]
+            lr = 0.5 * a.lr * (1 + math.cos(math.pi * step / total)) if a.schedule == "cosine" else a.lr
+            for group in opt.param_groups:
+                group["lr"] = lr
+            step += 1
             loss_sum += resmlp_torch.train_step(model, opt, train_x[idx], train_y[idx]).item()
             steps += 1
         seconds = time.perf_counter() - begin

@@ -1,7 +1,7 @@
 //===- train.cpp - train a compiled model on Fashion-MNIST ------*- C++ -*-===//
 //
 //   resc examples/resmlp.res -o resmlp.so
-//   train_fmnist resmlp.so [--epochs 5] [--batch 64] [--lr 0.05] [--limit N]
+//   train_fmnist resmlp.so [--epochs 5] [--batch 64] [--lr 0.02] [--schedule cosine|constant] [--limit N]
 //                [--data /usr/share/datasets/fashion-mnist] [--save params.safetensors]
 //
 // Every step runs the library's generated <Model>_train_step (forward, loss,
@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -125,7 +126,8 @@ int main(int argc, char **argv) {
   std::string modelPath, dataDir = "/usr/share/datasets/fashion-mnist", savePath;
   int epochs = 5;
   size_t batch = 64, limit = SIZE_MAX;
-  float lr = 0.05f;
+  float lr = 0.02f;
+  bool cosine = true;
   uint64_t seed = 1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -137,6 +139,12 @@ int main(int argc, char **argv) {
     if (a == "--epochs") epochs = std::atoi(value().c_str());
     else if (a == "--batch") batch = std::strtoull(value().c_str(), nullptr, 10);
     else if (a == "--lr") lr = std::strtof(value().c_str(), nullptr);
+    else if (a == "--schedule") {
+      std::string v = value();
+      if (v != "cosine" && v != "constant")
+        die("--schedule must be 'cosine' or 'constant', not '" + v + "'");
+      cosine = v == "cosine";
+    }
     else if (a == "--limit") limit = std::strtoull(value().c_str(), nullptr, 10);
     else if (a == "--data") dataDir = value();
     else if (a == "--save") savePath = value();
@@ -145,7 +153,7 @@ int main(int argc, char **argv) {
     else die("unknown argument '" + a + "'");
   }
   if (modelPath.empty() || epochs < 1 || batch < 1 || !(lr > 0))
-    die("usage: train_fmnist MODEL.so [--epochs E] [--batch B] [--lr X] [--limit N] "
+    die("usage: train_fmnist MODEL.so [--epochs E] [--batch B] [--lr X] [--schedule cosine|constant] [--limit N] "
         "[--data DIR] [--save FILE] [--seed S]");
 
   resc_model *model = nullptr;
@@ -154,15 +162,21 @@ int main(int argc, char **argv) {
   check(resc_params_create(model, &params));
   check(resc_params_init(params, seed));
   Dataset train = load(dataDir, "train", limit), test = load(dataDir, "t10k", SIZE_MAX);
-  std::printf("training %s on %zu images (test %zu), batch %zu, lr %g\n", modelPath.c_str(),
-              train.size(), test.size(), batch, double(lr));
+  std::printf("training %s on %zu images (test %zu), batch %zu, lr %g (%s)\n", modelPath.c_str(),
+              train.size(), test.size(), batch, double(lr), cosine ? "cosine" : "constant");
 
   std::vector<size_t> order(train.size());
   for (size_t i = 0; i < order.size(); ++i)
     order[i] = i;
   std::mt19937_64 rng(seed);
   resc_tensor *lrTensor = tensor(RESC_F32, {});
-  *static_cast<float *>(resc_tensor_data(lrTensor)) = lr;
+  // The learning rate is a run-time argument of train_step, so a schedule
+  // costs nothing: cosine annealing from lr to 0 over all steps.
+  const size_t stepsPerEpoch = order.size() / batch, totalSteps = stepsPerEpoch * epochs;
+  size_t globalStep = 0;
+  auto lrAt = [&](size_t t) {
+    return cosine ? float(0.5 * lr * (1.0 + std::cos(M_PI * double(t) / double(totalSteps)))) : lr;
+  };
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     std::shuffle(order.begin(), order.end(), rng);
     auto begin = std::chrono::steady_clock::now();
@@ -177,6 +191,7 @@ int main(int argc, char **argv) {
         std::memcpy(xd + i * 784, &train.images[order[start + i] * 784], 784 * sizeof(float));
         yd[i] = train.labels[order[start + i]];
       }
+      *static_cast<float *>(resc_tensor_data(lrTensor)) = lrAt(globalStep++);
       const resc_tensor *in[] = {x, y, lrTensor};
       resc_tensor *loss = nullptr;
       check(resc_run(model, "train_step", params, in, 3, &loss, 1));
