@@ -297,8 +297,31 @@ class NNGrad(nn.Module):
         return ins
 
 
+class SymConv(nn.Module):
+    """Inputs/symconv.res (symbolic H, W; the inputs are 7 x 6)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(2, 3, 3, padding=1)
+        self.c2 = nn.Conv2d(3, 3, 5, padding=4, dilation=2, groups=3)
+        self.bn = nn.BatchNorm2d(3)
+        self.out = nn.Linear(3, 4)
+
+    def forward(self, x):
+        h = self.bn(F.relu(self.c2(F.relu(self.c1(x)))))
+        return self.out(h.mean(dim=[2, 3]))
+
+    def loss(self, x, y):
+        return F.cross_entropy(self.forward(x), y.long())
+
+    @staticmethod
+    def inputs(rng, n, entry):
+        x = rng.standard_normal((n, 2, 7, 6)).astype(np.float32)
+        return [x, rng.integers(0, 4, n).astype(np.int32)] if entry == "loss" else [x]
+
+
 MODELS = {"longskip": LongSkip, "shared": Shared, "seq": Seq, "resnet8": ResNet8, "nnops": NNOps,
-          "nngrad": NNGrad}
+          "nngrad": NNGrad, "symconv": SymConv}
 
 
 def train(model, ins, args):
