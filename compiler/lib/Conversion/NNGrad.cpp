@@ -99,7 +99,7 @@ struct Conv2dGradInputLowering : OpConversionPattern<res::Conv2dGradInputOp> {
     SmallVector<OpFoldResult> counts{tensor::getMixedSize(rewriter, loc, dy, 0),
                                      rewriter.getIndexAttr(outC)};
     SmallVector<OpFoldResult> dstOffsets{rewriter.getIndexAttr(0), rewriter.getIndexAttr(0)};
-    bool empty = false;
+    bool empty = false, whole = true; // nothing / all of dy lands in B
     for (int i = 0; i < 2; ++i) {
       int64_t reach = (k[i] - 1) * dil[i];
       int64_t h = type.getDimSize(2 + i), ho = dyt.getDimSize(2 + i);
@@ -113,10 +113,12 @@ struct Conv2dGradInputLowering : OpConversionPattern<res::Conv2dGradInputOp> {
         // Last such row: min(Ho - 1, floor((H - 1 + p) / s)).
         int64_t last = std::min(ho - 1, (h - 1 + pad[i]) / stride[i]);
         empty |= last < first;
+        whole &= first == 0 && last == ho - 1;
         counts.push_back(rewriter.getIndexAttr(std::max<int64_t>(0, last - first + 1)));
         continue;
       }
       // Dynamic H: the same formulas on index values.
+      whole = false;
       Value hv = tensor::DimOp::create(rewriter, loc, like, 2 + i);
       bufSizes.push_back(arith::AddIOp::create(rewriter, loc, hv, cstIndex(rewriter, loc, reach)));
       Value hov = tensor::DimOp::create(rewriter, loc, dy, 2 + i);
@@ -135,7 +137,8 @@ struct Conv2dGradInputLowering : OpConversionPattern<res::Conv2dGradInputOp> {
     Value buf = fill(rewriter, loc, emptyTensorWithSizes(rewriter, loc, bufType, bufSizes), 0.0);
     if (!empty) {
       SmallVector<OpFoldResult> ones(4, rewriter.getIndexAttr(1));
-      Value part = tensor::ExtractSliceOp::create(rewriter, loc, dy, srcOffsets, counts, ones);
+      Value part =
+          whole ? dy : tensor::ExtractSliceOp::create(rewriter, loc, dy, srcOffsets, counts, ones);
       SmallVector<OpFoldResult> strides{rewriter.getIndexAttr(1), rewriter.getIndexAttr(1),
                                         rewriter.getIndexAttr(stride[0]),
                                         rewriter.getIndexAttr(stride[1])};
