@@ -221,7 +221,8 @@ def main():
             err = np.max(np.abs(got - want)) if want.size else 0.0
             ok = np.allclose(got, want, rtol=1e-5, atol=1e-6)
             failures += not ok
-            print(f"{'ok' if ok else 'FAIL'} vjp_{c.name} operand {j}: max abs error {err:.1e}")
+            rel = err / max(float(np.max(np.abs(want))), 1e-30) if want.size else 0.0
+            print(f"{'ok' if ok else 'FAIL'} vjp_{c.name} operand {j}: max abs error {err:.1e} (rel {rel:.1e})")
     sys.exit(1 if failures else 0)
 
 
