@@ -59,8 +59,15 @@ RES_VJP(AvgPool2dOp) {
 
 RES_VJP(EmbeddingOp) {
   RES_VJP_BEGIN
-  if (v.needs(1))
-    v.set(1, v.make<EmbeddingGradOp>(getIndices(), dy, getWeight()));
+  if (!v.needs(1))
+    return v.finish();
+  Value indices = getIndices();
+  if (cast<RankedTensorType>(indices.getType()).getRank() == 0) {
+    // One index: as a batch of one ([1] and [1, d]).
+    indices = v.make<ReshapeOp>(indices, builder.getDenseI64ArrayAttr({1}));
+    dy = v.make<ReshapeOp>(dy, builder.getDenseI64ArrayAttr({1, -1}));
+  }
+  v.set(1, v.make<EmbeddingGradOp>(indices, dy, getWeight()));
   return v.finish();
 }
 

@@ -148,6 +148,8 @@ CASES = [
         lambda x: F.avg_pool2d(x, 3, stride=1, padding=1), [2, 2, 5, 5]),
     fun("embedding", "res.embedding %a0, %a1 : ({ins}) -> {out}", [[3, 4], [6, 5]],
         lambda i, w: F.embedding(i, w), [3, 4, 5], labels=[0], classes=6),
+    fun("embedding_scalar", "res.embedding %a0, %a1 : ({ins}) -> {out}", [[], [6, 5]],
+        lambda i, w: F.embedding(i, w), [5], labels=[0], classes=6),
     fun("layer_norm", "res.layer_norm %a0, %a1, %a2 : ({ins}) -> {out}", [[3, 4, 6], [6], [6]],
         lambda x, w, b: F.layer_norm(x, [6], w, b), [3, 4, 6]),
     fun("batch_norm_train", "res.batch_norm %a0, %a1, %a2, %a3, %a4 {{training = true}} : ({ins}) -> {out}",
