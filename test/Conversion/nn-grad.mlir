@@ -1,5 +1,5 @@
 // Lowering of the layers' adjoints and of training-mode batch_norm
-// (compiler/lib/Conversion/NNGrad.cpp, NN.cpp).
+// (compiler/lib/Conversion/{ConvGrad,PoolGrad,NNGrad,NN}.cpp).
 // RUN: res-opt %s --res-convert-to-linalg | FileCheck %s
 
 // CHECK-DAG: #[[FLIPMAP:[^ ]+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, -d3 + 2, -d4 + 2)>
