@@ -183,8 +183,9 @@ public:
                  ? v
                  : Value(tensor::CastOp::create(e.b, loc, old.getType(), v));
     };
-    auto newMean = blend(bn.getRunningMean(), *mean);
-    auto newVar = blend(bn.getRunningVar(), var);
+    // A layer applied twice updates its buffers twice, in order.
+    auto newMean = blend(latest(bn.getRunningMean()), *mean);
+    auto newVar = blend(latest(bn.getRunningVar()), var);
     if (failed(newMean) || failed(newVar))
       return failure();
     record(bn.getRunningMean(), *newMean, "running_mean");
@@ -257,6 +258,18 @@ private:
     if (!role || role.getValue() != "buffer")
       return {BlockArgument(), -1};
     return {arg, index};
+  }
+
+  /// The value of `buffer` after the updates recorded so far.
+  Value latest(Value buffer) {
+    auto [arg, index] = source(buffer);
+    if (!arg)
+      return buffer;
+    auto it = current.find(arg);
+    if (it == current.end())
+      return buffer;
+    Value v = it->second.lookup(index);
+    return v ? v : buffer;
   }
 
   /// The current value of buffer `arg` (instance `index`), `primal` if it

@@ -320,8 +320,32 @@ class SymConv(nn.Module):
         return [x, rng.integers(0, 4, n).astype(np.int32)] if entry == "loss" else [x]
 
 
+class Twice(nn.Module):
+    """Inputs/bntwice.res: one BatchNorm applied twice."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(2)
+        self.head = nn.Linear(2, 3)
+
+    def forward(self, x):
+        return self.head(F.relu(self.bn(F.relu(self.bn(self.conv(x))))).mean(dim=[2, 3]))
+
+    def loss(self, x, y):
+        return F.cross_entropy(self.forward(x), y.long())
+
+    def optimizer(self, lr):  # as declared in Inputs/bntwice.res
+        return torch.optim.SGD(self.parameters(), lr=lr, momentum=0.9)
+
+    @staticmethod
+    def inputs(rng, n, entry):
+        x = rng.standard_normal((n, 1, 5, 5)).astype(np.float32)
+        return [x, rng.integers(0, 3, n).astype(np.int32)] if entry == "loss" else [x]
+
+
 MODELS = {"longskip": LongSkip, "shared": Shared, "seq": Seq, "resnet8": ResNet8, "nnops": NNOps,
-          "nngrad": NNGrad, "symconv": SymConv}
+          "nngrad": NNGrad, "symconv": SymConv, "bntwice": Twice}
 
 
 def train(model, ins, args):
