@@ -150,3 +150,51 @@ func.func @slice_dim(%c: tensor<?x48xf32>) {
   %0 = res.slice %c dim 2 offset 0 size 2 : tensor<?x48xf32> -> tensor<?x48xf32>
   return
 }
+
+// -----
+
+func.func @conv2d_grad_input_shape(%dy: tensor<?x32x13x13xf32>, %w: tensor<32x16x3x3xf32>, %x: tensor<?x16x28x28xf32>) {
+  // expected-error @+1 {{'res.conv2d_grad_input' op grad 'tensor<?x32x13x13xf32>' does not have the shape of the convolution's result 'tensor<?x32x14x14xf32>'}}
+  %0 = res.conv2d_grad_input %dy, %w, %x {padding = array<i64: 1, 1>, stride = array<i64: 2, 2>} : (tensor<?x32x13x13xf32>, tensor<32x16x3x3xf32>, tensor<?x16x28x28xf32>) -> tensor<?x16x28x28xf32>
+  return
+}
+
+// -----
+
+func.func @conv2d_grad_weight_groups(%dy: tensor<?x32x28x28xf32>, %x: tensor<?x16x28x28xf32>, %w: tensor<32x16x3x3xf32>) {
+  // expected-error @+1 {{'res.conv2d_grad_weight' op input 'tensor<?x16x28x28xf32>' has 16 channels but weight 'tensor<32x16x3x3xf32>' expects 32 (16 per group x 2 groups)}}
+  %0 = res.conv2d_grad_weight %dy, %x, %w {padding = array<i64: 1, 1>, groups = 2 : i64} : (tensor<?x32x28x28xf32>, tensor<?x16x28x28xf32>, tensor<32x16x3x3xf32>) -> tensor<32x16x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @max_pool2d_grad_shape(%x: tensor<?x16x28x28xf32>, %dy: tensor<?x16x28x28xf32>) {
+  // expected-error @+1 {{'res.max_pool2d_grad' op grad 'tensor<?x16x28x28xf32>' does not have the shape of the pooled result 'tensor<?x16x14x14xf32>'}}
+  %0 = res.max_pool2d_grad %x, %dy {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>} : (tensor<?x16x28x28xf32>, tensor<?x16x28x28xf32>) -> tensor<?x16x28x28xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_grad_shape(%t: tensor<?x?xi32>, %dy: tensor<?x?x4xf32>, %w: tensor<256x8xf32>) {
+  // expected-error @+1 {{'res.embedding_grad' op grad 'tensor<?x?x4xf32>' does not have the shape of the embedding's result 'tensor<?x?x8xf32>'}}
+  %0 = res.embedding_grad %t, %dy, %w : (tensor<?x?xi32>, tensor<?x?x4xf32>, tensor<256x8xf32>) -> tensor<256x8xf32>
+  return
+}
+
+// -----
+
+func.func @batch_norm_grad_channels(%x: tensor<?x16x4x4xf32>, %c: tensor<8xf32>, %d: tensor<16xf32>) {
+  // expected-error @+1 {{'res.batch_norm_grad' op running_mean 'tensor<8xf32>' does not match the 16 channels of input 'tensor<?x16x4x4xf32>'}}
+  %0:3 = res.batch_norm_grad %x, %d, %c, %d, %x : (tensor<?x16x4x4xf32>, tensor<16xf32>, tensor<8xf32>, tensor<16xf32>, tensor<?x16x4x4xf32>) -> (tensor<?x16x4x4xf32>, tensor<16xf32>, tensor<16xf32>)
+  return
+}
+
+// -----
+
+func.func @layer_norm_grad_features(%x: tensor<?x8xf32>, %w: tensor<4xf32>) {
+  // expected-error @+1 {{'res.layer_norm_grad' op weight 'tensor<4xf32>' does not match the 8 features of input 'tensor<?x8xf32>'}}
+  %0:3 = res.layer_norm_grad %x, %w, %x : (tensor<?x8xf32>, tensor<4xf32>, tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<4xf32>, tensor<4xf32>)
+  return
+}

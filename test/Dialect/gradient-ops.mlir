@@ -84,3 +84,25 @@ func.func @slice(%c: tensor<?x48xf32>) {
   %1 = res.slice %c dim 0 offset 0 size 2 : tensor<?x48xf32> -> tensor<2x48xf32>
   return
 }
+
+// The layers' adjoints (NNGrad.cpp).
+// CHECK-LABEL: func.func @layers
+func.func @layers(%x: tensor<?x16x28x28xf32>, %w: tensor<32x16x3x3xf32>, %dy: tensor<?x32x14x14xf32>,
+                  %p: tensor<?x16x14x14xf32>, %c: tensor<16xf32>, %t: tensor<?x?xi32>,
+                  %e: tensor<256x8xf32>, %de: tensor<?x?x8xf32>, %h: tensor<?x?x8xf32>, %d: tensor<8xf32>) {
+  // CHECK: res.conv2d_grad_input %{{.*}}, %{{.*}}, %{{.*}} {padding = array<i64: 1, 1>, stride = array<i64: 2, 2>} : (tensor<?x32x14x14xf32>, tensor<32x16x3x3xf32>, tensor<?x16x28x28xf32>) -> tensor<?x16x28x28xf32>
+  %0 = res.conv2d_grad_input %dy, %w, %x {padding = array<i64: 1, 1>, stride = array<i64: 2, 2>} : (tensor<?x32x14x14xf32>, tensor<32x16x3x3xf32>, tensor<?x16x28x28xf32>) -> tensor<?x16x28x28xf32>
+  // CHECK: res.conv2d_grad_weight %{{.*}}, %{{.*}}, %{{.*}} {padding = array<i64: 1, 1>, stride = array<i64: 2, 2>} : (tensor<?x32x14x14xf32>, tensor<?x16x28x28xf32>, tensor<32x16x3x3xf32>) -> tensor<32x16x3x3xf32>
+  %1 = res.conv2d_grad_weight %dy, %x, %w {padding = array<i64: 1, 1>, stride = array<i64: 2, 2>} : (tensor<?x32x14x14xf32>, tensor<?x16x28x28xf32>, tensor<32x16x3x3xf32>) -> tensor<32x16x3x3xf32>
+  // CHECK: res.max_pool2d_grad %{{.*}}, %{{.*}} {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>} : (tensor<?x16x28x28xf32>, tensor<?x16x14x14xf32>) -> tensor<?x16x28x28xf32>
+  %2 = res.max_pool2d_grad %x, %p {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>} : (tensor<?x16x28x28xf32>, tensor<?x16x14x14xf32>) -> tensor<?x16x28x28xf32>
+  // CHECK: res.avg_pool2d_grad %{{.*}}, %{{.*}} {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>} : (tensor<?x16x14x14xf32>, tensor<?x16x28x28xf32>) -> tensor<?x16x28x28xf32>
+  %3 = res.avg_pool2d_grad %p, %x {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>} : (tensor<?x16x14x14xf32>, tensor<?x16x28x28xf32>) -> tensor<?x16x28x28xf32>
+  // CHECK: res.embedding_grad %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x?xi32>, tensor<?x?x8xf32>, tensor<256x8xf32>) -> tensor<256x8xf32>
+  %4 = res.embedding_grad %t, %de, %e : (tensor<?x?xi32>, tensor<?x?x8xf32>, tensor<256x8xf32>) -> tensor<256x8xf32>
+  // CHECK: res.batch_norm_grad %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {training = true} : (tensor<?x16x28x28xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<?x16x28x28xf32>) -> (tensor<?x16x28x28xf32>, tensor<16xf32>, tensor<16xf32>)
+  %5:3 = res.batch_norm_grad %x, %c, %c, %c, %x {training = true} : (tensor<?x16x28x28xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<?x16x28x28xf32>) -> (tensor<?x16x28x28xf32>, tensor<16xf32>, tensor<16xf32>)
+  // CHECK: res.layer_norm_grad %{{.*}}, %{{.*}}, %{{.*}} {eps = 1.000000e-03 : f64} : (tensor<?x?x8xf32>, tensor<8xf32>, tensor<?x?x8xf32>) -> (tensor<?x?x8xf32>, tensor<8xf32>, tensor<8xf32>)
+  %6:3 = res.layer_norm_grad %h, %d, %h {eps = 1.0e-3 : f64} : (tensor<?x?x8xf32>, tensor<8xf32>, tensor<?x?x8xf32>) -> (tensor<?x?x8xf32>, tensor<8xf32>, tensor<8xf32>)
+  return
+}

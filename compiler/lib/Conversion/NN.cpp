@@ -1,6 +1,7 @@
 //===- NN.cpp - convolution, normalisation, pooling, embedding --*- C++ -*-===//
 //
-// Forward (evaluation-mode) lowerings of the neural-network layers.
+// Forward lowerings of the neural-network layers (batch_norm in evaluation or
+// training mode; the adjoints are in NNGrad.cpp).
 // Convolution and pooling pad explicitly with tensor.pad and then use the
 // linalg named ops (NCHW); the normalisations are elementwise generics over
 // reduced statistics; the embedding gathers rows with tensor.extract.
@@ -19,24 +20,6 @@
 
 using namespace mlir;
 using namespace resc;
-
-/// `x` ([N, C, H, W]) padded by `pad` on both sides of H and W with `value`;
-/// `x` itself when there is no padding.
-static Value padSpatial(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> pad,
-                        double value) {
-  if (pad[0] == 0 && pad[1] == 0)
-    return x;
-  auto xt = cast<RankedTensorType>(x.getType());
-  SmallVector<int64_t> shape(xt.getShape());
-  for (int i = 0; i < 2; ++i)
-    if (!ShapedType::isDynamic(shape[2 + i]))
-      shape[2 + i] += 2 * pad[i];
-  auto type = RankedTensorType::get(shape, xt.getElementType());
-  SmallVector<OpFoldResult> lowHigh{b.getIndexAttr(0), b.getIndexAttr(0),
-                                    b.getIndexAttr(pad[0]), b.getIndexAttr(pad[1])};
-  Value padValue = floatConst(b, loc, xt.getElementType(), value);
-  return tensor::PadOp::create(b, loc, type, x, lowHigh, lowHigh, padValue);
-}
 
 /// An empty [N, C, Ho, Wo] tensor of `type` for a window op over the padded
 /// input `padded`: dynamic N comes from it, dynamic Ho, Wo from PyTorch's
@@ -60,29 +43,6 @@ static Value windowResult(OpBuilder &b, Location loc, RankedTensorType type, Val
     sizes.push_back(arith::AddIOp::create(b, loc, q, one));
   }
   return emptyTensorWithSizes(b, loc, type, sizes);
-}
-
-/// `value` with dim `dim` split into [groups, size / groups].
-static Value splitDim(OpBuilder &b, Location loc, Value value, int64_t dim, int64_t groups) {
-  auto t = cast<RankedTensorType>(value.getType());
-  SmallVector<int64_t> shape;
-  SmallVector<OpFoldResult> sizes;
-  SmallVector<ReassociationIndices> reassoc;
-  for (int64_t i = 0; i < t.getRank(); ++i) {
-    int64_t out = shape.size();
-    if (i == dim) {
-      int64_t per = t.getDimSize(i) / groups; // channel dims are static
-      shape.append({groups, per});
-      sizes.append({b.getIndexAttr(groups), b.getIndexAttr(per)});
-      reassoc.push_back({out, out + 1});
-    } else {
-      shape.push_back(t.getDimSize(i));
-      sizes.push_back(tensor::getMixedSize(b, loc, value, i));
-      reassoc.push_back({out});
-    }
-  }
-  auto type = RankedTensorType::get(shape, t.getElementType());
-  return tensor::ExpandShapeOp::create(b, loc, type, value, reassoc, sizes);
 }
 
 /// (x - mean) / sqrt(var + eps) * weight + bias, on scalars.
@@ -143,7 +103,9 @@ struct Conv2dLowering : OpConversionPattern<res::Conv2dOp> {
   }
 };
 
-/// Evaluation mode: (x - mean) / sqrt(var + eps) * weight + bias, per channel (dim 1).
+/// (x - mean) / sqrt(var + eps) * weight + bias, per channel (dim 1), with
+/// the running statistics (evaluation) or, with `training`, the batch's mean
+/// and biased variance over every dim but 1 (PyTorch's model.train()).
 struct BatchNormLowering : OpConversionPattern<res::BatchNormOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(res::BatchNormOp op, OpAdaptor adaptor,
@@ -158,10 +120,16 @@ struct BatchNormLowering : OpConversionPattern<res::BatchNormOp> {
     AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
     AffineMap channel = AffineMap::get(rank, 0, {getAffineDimExpr(1, ctx)}, ctx);
     double eps = op.getEps().convertToDouble();
+    Value mean = adaptor.getRunningMean(), var = adaptor.getRunningVar();
+    if (op.getTraining()) {
+      SmallVector<bool> reduced(rank, true);
+      reduced[1] = false;
+      Moments stats = moments(rewriter, loc, x, reduced);
+      mean = stats.mean;
+      var = stats.var;
+    }
     Value result = mapLike(
-        rewriter, loc, x,
-        ValueRange{x, adaptor.getWeight(), adaptor.getBias(), adaptor.getRunningMean(),
-                   adaptor.getRunningVar()},
+        rewriter, loc, x, ValueRange{x, adaptor.getWeight(), adaptor.getBias(), mean, var},
         {id, channel, channel, channel, channel},
         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
           return normalize(b, l, a[0], a[3], a[4], eps, a[1], a[2]);

@@ -38,6 +38,7 @@ struct ResConvertToLinalg
     resc::populateRepeatPatterns(patterns);
     resc::populateNNPatterns(patterns);
     resc::populateGradientPatterns(patterns);
+    resc::populateNNGradientPatterns(patterns);
     // Ops without a lowering are reported at their source location.
     bool unsupported = false;
     llvm::DenseSet<OperationName> reported; // one error per op kind is enough

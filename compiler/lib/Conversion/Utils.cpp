@@ -244,3 +244,76 @@ Value resc::collapseToVector(OpBuilder &b, Location loc, Value v) {
   return tensor::CollapseShapeOp::create(
       b, loc, v, SmallVector<ReassociationIndices>{ReassociationIndices(allDims(t.getRank()))});
 }
+
+/// `x` ([N, C, H, W]) padded by `pad` on both sides of H and W with `value`;
+/// `x` itself when there is no padding.
+Value resc::padSpatial(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> pad,
+                        double value) {
+  if (pad[0] == 0 && pad[1] == 0)
+    return x;
+  auto xt = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape(xt.getShape());
+  for (int i = 0; i < 2; ++i)
+    if (!ShapedType::isDynamic(shape[2 + i]))
+      shape[2 + i] += 2 * pad[i];
+  auto type = RankedTensorType::get(shape, xt.getElementType());
+  SmallVector<OpFoldResult> lowHigh{b.getIndexAttr(0), b.getIndexAttr(0),
+                                    b.getIndexAttr(pad[0]), b.getIndexAttr(pad[1])};
+  Value padValue = floatConst(b, loc, xt.getElementType(), value);
+  return tensor::PadOp::create(b, loc, type, x, lowHigh, lowHigh, padValue);
+}
+
+/// `value` with dim `dim` split into [groups, size / groups].
+Value resc::splitDim(OpBuilder &b, Location loc, Value value, int64_t dim, int64_t groups) {
+  auto t = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape;
+  SmallVector<OpFoldResult> sizes;
+  SmallVector<ReassociationIndices> reassoc;
+  for (int64_t i = 0; i < t.getRank(); ++i) {
+    int64_t out = shape.size();
+    if (i == dim) {
+      int64_t per = t.getDimSize(i) / groups; // channel dims are static
+      shape.append({groups, per});
+      sizes.append({b.getIndexAttr(groups), b.getIndexAttr(per)});
+      reassoc.push_back({out, out + 1});
+    } else {
+      shape.push_back(t.getDimSize(i));
+      sizes.push_back(tensor::getMixedSize(b, loc, value, i));
+      reassoc.push_back({out});
+    }
+  }
+  auto type = RankedTensorType::get(shape, t.getElementType());
+  return tensor::ExpandShapeOp::create(b, loc, type, value, reassoc, sizes);
+}
+
+resc::Moments resc::moments(OpBuilder &b, Location loc, Value x, ArrayRef<bool> reduced) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> dims;
+  SmallVector<AffineExpr> keptExprs;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (reduced[i])
+      dims.push_back(i);
+    else
+      keptExprs.push_back(getAffineDimExpr(i, ctx));
+  }
+  AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  AffineMap kept = AffineMap::get(rank, 0, keptExprs, ctx);
+  Value count = countAsFloat(b, loc, x, dims, type.getElementType());
+  auto divByCount = [&](Value sum) {
+    return elementwise(b, loc, cast<RankedTensorType>(sum.getType()), ValueRange{sum},
+                       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                         return arith::DivFOp::create(nb, l, a[0], count);
+                       });
+  };
+  Value mean = divByCount(sumDims(b, loc, x, reduced));
+  // Two passes (centre, then square), like PyTorch, not E[x^2] - E[x]^2.
+  Value sq = mapLike(b, loc, x, ValueRange{x, mean}, {id, kept},
+                     [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                       Value d = arith::SubFOp::create(nb, l, a[0], a[1]);
+                       return arith::MulFOp::create(nb, l, d, d);
+                     });
+  Value var = divByCount(sumDims(b, loc, sq, reduced));
+  return {mean, var, count};
+}

@@ -92,6 +92,24 @@ llvm::SmallVector<int64_t> allDims(int64_t rank);
 /// `v` with all its dims collapsed into one (itself when already 1-D).
 mlir::Value collapseToVector(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v);
 
+/// `x` ([N, C, H, W]) padded by `pad` on both sides of H and W with `value`;
+/// `x` itself when there is no padding.
+mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                       llvm::ArrayRef<int64_t> pad, double value);
+
+/// `value` with the static dim `dim` split into [groups, size / groups]
+/// (how grouped convolutions see their channels).
+mlir::Value splitDim(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
+                     int64_t dim, int64_t groups);
+
+/// The mean and biased variance of `x` over the dims where `reduced` is true
+/// (both drop them), and the number of elements reduced, as a float.
+struct Moments {
+  mlir::Value mean, var, count;
+};
+Moments moments(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                llvm::ArrayRef<bool> reduced);
+
 /// The `index`-th slice of a stacked [n, ...] tensor, leading dim dropped.
 mlir::Value sliceInstance(mlir::OpBuilder &b, mlir::Location loc, mlir::Value stack,
                           mlir::Value index);

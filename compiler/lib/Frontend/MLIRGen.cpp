@@ -121,6 +121,7 @@ public:
     return tensorValues.lookup(it->second);
   }
   mlir::Value scalarConstant(double value, DType dtype, SMLoc at) override;
+  bool training() const override { return inLoss; }
 
 private:
   LogicalResult genEntry(const FunctionDecl *fn, StringRef funcName, bool isLoss);
@@ -142,6 +143,7 @@ private:
   ModelInstance &model;
   mlir::OpBuilder b;
   llvm::DenseMap<const TensorDecl *, mlir::Value> tensorValues;
+  bool inLoss = false; // generating the loss entry (training mode)
 };
 
 } // namespace
@@ -615,6 +617,7 @@ LogicalResult Generator::genEntry(const FunctionDecl *fn, StringRef funcName, bo
   Scope scope;
   scope.inst = model.root;
   scope.isLoss = isLoss;
+  inLoss = isLoss;
   llvm::StringMap<Dim> vars;
   std::vector<TensorType> inputTypes;
   for (const ArgDecl &arg : fn->args) {

@@ -99,7 +99,14 @@ def ResBuildTrainStep : Pass<"res-build-train-step", "::mlir::ModuleOp"> {
     g = nesterov ? g + m buf : buf; p -= lr g.
     AdamW: p *= 1 - lr wd; m1 = b1 m1 + (1 - b1) g; m2 = b2 m2 + (1 - b2) g^2;
     p -= lr / (1 - b1^t) * m1 / (sqrt(m2) / sqrt(1 - b2^t) + eps).
+
+    BatchNorm buffers (training-mode `res.batch_norm` only), like PyTorch's
+    train-mode forward: `running_mean = (1 - momentum) running_mean +
+    momentum mean`, `running_var` likewise with the unbiased batch variance,
+    `num_batches_tracked += 1`; also results with `res.role = "update"`.
   }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 #endif // RES_PASSES_TD

@@ -264,4 +264,203 @@ def Res_SliceOp : Res_PureOp<"slice"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Adjoints of the network layers (conv2d, pooling, normalisation, embedding)
+//===----------------------------------------------------------------------===//
+
+// The window attributes of conv2d, copied from the forward op.
+defvar Res_ConvWindowAttrs = (ins
+    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$stride,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0}">:$padding,
+    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilation,
+    DefaultValuedAttr<I64Attr, "1">:$groups);
+
+def Res_Conv2dGradInputOp : Res_PureOp<"conv2d_grad_input"> {
+  let summary = "Adjoint of the input of res.conv2d (a transposed convolution)";
+  let description = [{
+    The adjoint of `input` (`[N, C, H, W]`, whose type `like` gives) in
+    `res.conv2d %input, %weight` with the same `stride`, `padding`,
+    `dilation` and `groups`, from the adjoint `dy` (`grad`,
+    `[N, O, Ho, Wo]`) of the convolution's result:
+
+        dx[n, c, h, w] = sum over o in c's group, kh, kw with
+                         oh s + kh d - p = h (and likewise for w) of
+                         dy[n, o, oh, ow] * weight[o, c mod (C/groups), kh, kw]
+
+    `grad` must have the shape the convolution of `like` produces. Input
+    rows no window reaches (stride larger than the kernel's extent, or the
+    rows floor mode drops) get 0.
+
+    ```mlir
+    %dx = res.conv2d_grad_input %dy, %w, %x {padding = array<i64: 1, 1>, stride = array<i64: 2, 2>}
+        : (tensor<?x32x14x14xf32>, tensor<32x16x3x3xf32>, tensor<?x16x28x28xf32>) -> tensor<?x16x28x28xf32>
+    ```
+  }];
+  let arguments = !con((ins Res_FloatTensor:$grad, Res_FloatTensor:$weight,
+                            Res_FloatTensor:$like), Res_ConvWindowAttrs);
+  let results = (outs Res_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $weight `,` $like attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Res_Conv2dGradWeightOp : Res_PureOp<"conv2d_grad_weight"> {
+  let summary = "Adjoint of the weight of res.conv2d";
+  let description = [{
+    The adjoint of `weight` (`[O, C / groups, kh, kw]`, whose type `like`
+    gives) in `res.conv2d %input, %weight` with the same window attributes,
+    from the adjoint `dy` (`grad`, `[N, O, Ho, Wo]`) and the input `x`
+    (`input`, `[N, C, H, W]`), with `x_pad` the input zero-padded by
+    `padding` and `g = o / (O / groups)`:
+
+        dw[o, c, kh, kw] = sum over n, oh, ow of
+            dy[n, o, oh, ow] * x_pad[n, g (C / groups) + c, oh s + kh d, ow s + kw d]
+
+    ```mlir
+    %dw = res.conv2d_grad_weight %dy, %x, %w {padding = array<i64: 1, 1>}
+        : (tensor<?x16x28x28xf32>, tensor<?x16x28x28xf32>, tensor<16x16x3x3xf32>) -> tensor<16x16x3x3xf32>
+    ```
+  }];
+  let arguments = !con((ins Res_FloatTensor:$grad, Res_FloatTensor:$input,
+                            Res_FloatTensor:$like), Res_ConvWindowAttrs);
+  let results = (outs Res_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $input `,` $like attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Res_MaxPool2dGradOp : Res_PureOp<"max_pool2d_grad"> {
+  let summary = "Adjoint of the input of res.max_pool2d";
+  let description = [{
+    The adjoint of `input` (`[N, C, H, W]`) in `res.max_pool2d` with the same
+    `kernel`, `stride` and `padding`, from the adjoint `dy` (`grad`) of the
+    pooled result: each window's `dy` goes to the position of its maximum,
+    the first one in row-major order when several are equal (PyTorch's
+    choice); positions that are the maximum of several overlapping windows
+    receive the sum. The result has the input's type.
+
+    ```mlir
+    %dx = res.max_pool2d_grad %x, %dy {kernel = array<i64: 3, 3>, stride = array<i64: 2, 2>, padding = array<i64: 1, 1>}
+        : (tensor<?x16x28x28xf32>, tensor<?x16x14x14xf32>) -> tensor<?x16x28x28xf32>
+    ```
+  }];
+  let arguments = (ins Res_FloatTensor:$input, Res_FloatTensor:$grad,
+                       DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$stride,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0}">:$padding);
+  let results = (outs Res_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $grad attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Res_AvgPool2dGradOp : Res_PureOp<"avg_pool2d_grad"> {
+  let summary = "Adjoint of the input of res.avg_pool2d";
+  let description = [{
+    The adjoint of `input` (`[N, C, H, W]`, whose type `like` gives) in
+    `res.avg_pool2d` with the same `kernel`, `stride` and `padding`, from the
+    adjoint `dy` (`grad`) of the pooled result: every position receives
+    `dy / (kernel[0] kernel[1])` from each window that covers it (padding
+    counts in the divisor, like the forward op).
+
+    ```mlir
+    %dx = res.avg_pool2d_grad %dy, %x {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>}
+        : (tensor<?x16x14x14xf32>, tensor<?x16x28x28xf32>) -> tensor<?x16x28x28xf32>
+    ```
+  }];
+  let arguments = (ins Res_FloatTensor:$grad, Res_FloatTensor:$like,
+                       DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$stride,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0}">:$padding);
+  let results = (outs Res_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $like attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Res_EmbeddingGradOp : Res_PureOp<"embedding_grad"> {
+  let summary = "Adjoint of the weight of res.embedding (a scatter-add)";
+  let description = [{
+    The adjoint of `weight` (`[num, d]`, whose type `like` gives) in
+    `res.embedding %indices, %weight`, from the adjoint `dy` (`grad`,
+    `[..., d]`, the indices' shape then `d`): row `r` is the sum of the rows
+    of `dy` at the positions whose index is `r`. Indices are clamped to
+    `[0, num)` like the forward lookup (the entry wrapper rejects others).
+
+    ```mlir
+    %dw = res.embedding_grad %tokens, %dy, %w
+        : (tensor<?x?xi32>, tensor<?x?x128xf32>, tensor<256x128xf32>) -> tensor<256x128xf32>
+    ```
+  }];
+  let arguments = (ins Res_IntTensor:$indices, Res_FloatTensor:$grad,
+                       Res_FloatTensor:$like);
+  let results = (outs Res_FloatTensor:$result);
+  let assemblyFormat = [{
+    $indices `,` $grad `,` $like attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Res_BatchNormGradOp : Res_PureOp<"batch_norm_grad"> {
+  let summary = "Adjoints of the input, weight and bias of res.batch_norm";
+  let description = [{
+    The adjoints of `input` (`[N, C, ...]`), `weight` and `bias` (`[C]`) in
+    `res.batch_norm` with the same `eps` and `training`, from the adjoint
+    `dy` (`grad`, the input's shape). Per channel, with `M` the number of
+    elements of a channel, `xhat = (x - mean) / sqrt(var + eps)` and
+    `rstd = 1 / sqrt(var + eps)`:
+
+    * `training = true` (batch statistics: `mean`, biased `var` of the
+      channel in this batch):
+      `dx = weight rstd (dy - sum(dy) / M - xhat sum(dy xhat) / M)`;
+    * `training = false` (`running_mean`, `running_var`):
+      `dx = weight rstd dy`;
+
+    and in both `dweight = sum(dy xhat)`, `dbias = sum(dy)`. The running
+    statistics are only read in evaluation mode and get no adjoint.
+
+    ```mlir
+    %dx, %dw, %db = res.batch_norm_grad %x, %w, %mean, %var, %dy {training = true}
+        : (tensor<?x16x28x28xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<?x16x28x28xf32>)
+        -> (tensor<?x16x28x28xf32>, tensor<16xf32>, tensor<16xf32>)
+    ```
+  }];
+  let arguments = (ins Res_FloatTensor:$input, Res_FloatTensor:$weight,
+                       Res_FloatTensor:$running_mean,
+                       Res_FloatTensor:$running_var, Res_FloatTensor:$grad,
+                       DefaultValuedAttr<F64Attr, "1.0e-5">:$eps,
+                       DefaultValuedAttr<BoolAttr, "false">:$training);
+  let results = (outs Res_FloatTensor:$input_grad,
+                      Res_FloatTensor:$weight_grad, Res_FloatTensor:$bias_grad);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $running_mean `,` $running_var `,` $grad attr-dict
+    `:` functional-type(operands, results)
+  }];
+}
+
+def Res_LayerNormGradOp : Res_PureOp<"layer_norm_grad"> {
+  let summary = "Adjoints of the input, weight and bias of res.layer_norm";
+  let description = [{
+    The adjoints of `input` (`[..., d]`), `weight` and `bias` (`[d]`) in
+    `res.layer_norm` with the same `eps`, from the adjoint `dy` (`grad`, the
+    input's shape). Per row (last dimension), with `xhat` the normalised
+    input, `rstd = 1 / sqrt(var + eps)` and `g = dy weight`:
+
+        dx      = rstd (g - mean(g) - xhat mean(g xhat))
+        dweight = sum over the leading dims of dy xhat
+        dbias   = sum over the leading dims of dy
+
+    ```mlir
+    %dx, %dw, %db = res.layer_norm_grad %x, %w, %dy
+        : (tensor<?x?x128xf32>, tensor<128xf32>, tensor<?x?x128xf32>)
+        -> (tensor<?x?x128xf32>, tensor<128xf32>, tensor<128xf32>)
+    ```
+  }];
+  let arguments = (ins Res_FloatTensor:$input, Res_FloatTensor:$weight,
+                       Res_FloatTensor:$grad,
+                       DefaultValuedAttr<F64Attr, "1.0e-5">:$eps);
+  let results = (outs Res_FloatTensor:$input_grad,
+                      Res_FloatTensor:$weight_grad, Res_FloatTensor:$bias_grad);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $grad attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 #endif // RES_GRADIENT_OPS_TD

@@ -383,7 +383,7 @@ def Res_ConcatOp : Res_PureOp<"concat", [Res_HasVJP]> {
 // Network layers
 //===----------------------------------------------------------------------===//
 
-def Res_EmbeddingOp : Res_PureOp<"embedding"> {
+def Res_EmbeddingOp : Res_PureOp<"embedding", [Res_HasVJP]> {
   let summary = "Table lookup, like torch.nn.Embedding";
   let description = [{
     Gathers the rows of `weight` (`[num, d]`) selected by the integer
@@ -400,7 +400,7 @@ def Res_EmbeddingOp : Res_PureOp<"embedding"> {
   }];
 }
 
-def Res_Conv2dOp : Res_PureOp<"conv2d"> {
+def Res_Conv2dOp : Res_PureOp<"conv2d", [Res_HasVJP]> {
   let summary = "2-D convolution in NCHW, like torch.nn.Conv2d";
   let description = [{
     Convolves `input` (`[N, C, H, W]`) with `weight`
@@ -426,15 +426,19 @@ def Res_Conv2dOp : Res_PureOp<"conv2d"> {
   }];
 }
 
-def Res_BatchNormOp : Res_PureOp<"batch_norm"> {
+def Res_BatchNormOp : Res_PureOp<"batch_norm", [Res_HasVJP]> {
   let summary = "Batch normalisation, like torch.nn.BatchNorm2d";
   let description = [{
-    Normalises `input` (`[N, C, ...]`) per channel with the running
-    statistics `running_mean` and `running_var` (`[C]`, PyTorch's buffers),
-    then scales by `weight` and shifts by `bias` (`[C]`):
-    `(x - mean) / sqrt(var + eps) * weight + bias`. `momentum` is the
-    update rate of the running statistics in training. The result has the
-    input's shape.
+    Normalises `input` (`[N, C, ...]`) per channel, then scales by `weight`
+    and shifts by `bias` (`[C]`): `(x - mean) / sqrt(var + eps) * weight +
+    bias`. In evaluation mode (`training = false`, `forward`) `mean` and
+    `var` are the running statistics `running_mean` and `running_var`
+    (`[C]`, PyTorch's buffers); in training mode (`training = true`, what
+    `loss`, `loss_grad` and `train_step` use, like PyTorch's
+    `model.train()`) they are the mean and biased variance of the channel
+    over this batch (all dimensions but 1), and the running statistics are
+    not read. `momentum` is the update rate of the running statistics in
+    training. The result has the input's shape.
 
     ```mlir
     %y = res.batch_norm %x, %w, %b, %mean, %var {eps = 1.000000e-05 : f64, momentum = 1.000000e-01 : f64}
@@ -445,15 +449,18 @@ def Res_BatchNormOp : Res_PureOp<"batch_norm"> {
                        Res_FloatTensor:$bias, Res_FloatTensor:$running_mean,
                        Res_FloatTensor:$running_var,
                        DefaultValuedAttr<F64Attr, "1.0e-5">:$eps,
-                       DefaultValuedAttr<F64Attr, "0.1">:$momentum);
+                       DefaultValuedAttr<F64Attr, "0.1">:$momentum,
+                       DefaultValuedAttr<BoolAttr, "false">:$training);
   let results = (outs Res_FloatTensor:$result);
   let builders = [
     OpBuilder<(ins "::mlir::Value":$input, "::mlir::Value":$weight,
                    "::mlir::Value":$bias, "::mlir::Value":$running_mean,
                    "::mlir::Value":$running_var, CArg<"double", "1e-5">:$eps,
-                   CArg<"double", "0.1">:$momentum), [{
+                   CArg<"double", "0.1">:$momentum,
+                   CArg<"bool", "false">:$training), [{
       build($_builder, $_state, input, weight, bias, running_mean, running_var,
-            $_builder.getF64FloatAttr(eps), $_builder.getF64FloatAttr(momentum));
+            $_builder.getF64FloatAttr(eps), $_builder.getF64FloatAttr(momentum),
+            $_builder.getBoolAttr(training));
     }]>
   ];
   let assemblyFormat = [{
@@ -462,7 +469,7 @@ def Res_BatchNormOp : Res_PureOp<"batch_norm"> {
   }];
 }
 
-def Res_LayerNormOp : Res_PureOp<"layer_norm"> {
+def Res_LayerNormOp : Res_PureOp<"layer_norm", [Res_HasVJP]> {
   let summary = "Layer normalisation over the last dimension";
   let description = [{
     Normalises `input` (`[..., d]`) over its last dimension,
@@ -490,7 +497,8 @@ def Res_LayerNormOp : Res_PureOp<"layer_norm"> {
   }];
 }
 
-class Res_Pool2dOp<string mnemonic, string what> : Res_PureOp<mnemonic> {
+class Res_Pool2dOp<string mnemonic, string what>
+    : Res_PureOp<mnemonic, [Res_HasVJP]> {
   let summary = "2-D " # what # " pooling in NCHW";
   let description = [{
     }] # what # [{ pooling of `input` (`[N, C, H, W]`) over `kernel` windows

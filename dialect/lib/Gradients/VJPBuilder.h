@@ -52,6 +52,21 @@ public:
     return created->getResult();
   }
 
+  /// Like make(), for ops with several results: the op, or a null op once
+  /// any creation failed.
+  template <typename OpTy, typename... Args>
+  OpTy makeOp(Args &&...args) {
+    if (failedFlag)
+      return {};
+    mlir::FailureOr<OpTy> created =
+        createChecked<OpTy>(b, loc(), std::forward<Args>(args)...);
+    if (mlir::failed(created)) {
+      failedFlag = true;
+      return {};
+    }
+    return *created;
+  }
+
   /// `g` with `like`'s type: `g` itself when the types agree, otherwise
   /// `res.reduce_to %g, %like` (which sums broadcast dimensions, or only
   /// adjusts static/dynamic sizes).

@@ -100,77 +100,88 @@ static FailureOr<int64_t> windowOutputSize(std::optional<Location> loc,
   return span / stride + 1;
 }
 
-LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &inferred) {
-  StringRef name = getOperationName();
-  auto x = getRanked(loc, name, adaptor.getInput(), "input");
-  auto w = getRanked(loc, name, adaptor.getWeight(), "weight");
+FailureOr<RankedTensorType> res::shape::inferConv2dResult(
+    std::optional<Location> loc, StringRef name, Value input, Value weight,
+    ArrayRef<int64_t> stride, ArrayRef<int64_t> padding,
+    ArrayRef<int64_t> dilation, IntegerAttr groupsAttr, StringRef inputName) {
+  auto x = getRanked(loc, name, input, inputName);
+  auto w = getRanked(loc, name, weight, "weight");
   if (failed(x) || failed(w) ||
-      failed(checkRank(loc, name, *x, "input", 4, "[N, C, H, W]")) ||
+      failed(checkRank(loc, name, *x, inputName, 4, "[N, C, H, W]")) ||
       failed(checkRank(loc, name, *w, "weight", 4,
                        "[out, in / groups, kh, kw]")) ||
-      failed(checkElementType(loc, name, *x, "input", *w, "weight")))
+      failed(checkElementType(loc, name, *x, inputName, *w, "weight")))
     return failure();
-  ArrayRef<int64_t> stride = adaptor.getStride();
-  ArrayRef<int64_t> padding = adaptor.getPadding();
-  ArrayRef<int64_t> dilation = adaptor.getDilation();
   if (failed(checkPair(loc, name, "stride", stride, 1)) ||
       failed(checkPair(loc, name, "padding", padding, 0)) ||
       failed(checkPair(loc, name, "dilation", dilation, 1)))
     return failure();
-  int64_t groups = adaptor.getGroupsAttr() ? adaptor.getGroupsAttr().getInt() : 1;
+  int64_t groups = groupsAttr ? groupsAttr.getInt() : 1;
   if (groups < 1)
     return opError(loc, name, "groups must be >= 1, got ", groups);
 
   int64_t channels = x->getDimSize(1);
   int64_t perGroup = w->getDimSize(1);
   if (!isDyn(channels) && !isDyn(perGroup) && channels != perGroup * groups)
-    return opError(loc, name, "input ", q(*x), " has ", channels,
+    return opError(loc, name, inputName, " ", q(*x), " has ", channels,
                    " channels but weight ", q(*w), " expects ",
                    perGroup * groups, " (", perGroup, " per group x ", groups,
                    " groups)");
   if (!isDyn(channels) && channels % groups != 0)
-    return opError(loc, name, "input channels ", channels,
+    return opError(loc, name, inputName, " channels ", channels,
                    " are not divisible by groups ", groups);
   int64_t out = w->getDimSize(0);
   if (!isDyn(out) && out % groups != 0)
     return opError(loc, name, "weight ", q(*w), " has ", out,
                    " output channels, not divisible by groups ", groups);
-  if (Value biasValue = adaptor.getBias()) {
-    auto b = getRanked(loc, name, biasValue, "bias");
-    if (failed(b) ||
-        failed(checkElementType(loc, name, *x, "input", *b, "bias")))
-      return failure();
-    if (b->getRank() != 1 || !compatible(b->getDimSize(0), out))
-      return opError(loc, name, "bias ", q(*b), " does not match the ",
-                     str(out), " output channels of weight ", q(*w));
-    out = merge(out, b->getDimSize(0));
-  }
   auto ho = windowOutputSize(loc, name, *x, 2, w->getDimSize(2), stride[0],
                              padding[0], dilation[0]);
   auto wo = windowOutputSize(loc, name, *x, 3, w->getDimSize(3), stride[1],
                              padding[1], dilation[1]);
   if (failed(ho) || failed(wo))
     return failure();
-  inferred.push_back(RankedTensorType::get({x->getDimSize(0), out, *ho, *wo},
-                                           x->getElementType()));
+  return RankedTensorType::get({x->getDimSize(0), out, *ho, *wo},
+                               x->getElementType());
+}
+
+LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  StringRef name = getOperationName();
+  auto y = inferConv2dResult(loc, name, adaptor.getInput(), adaptor.getWeight(),
+                             adaptor.getStride(), adaptor.getPadding(),
+                             adaptor.getDilation(), adaptor.getGroupsAttr());
+  if (failed(y))
+    return failure();
+  SmallVector<int64_t> shape(y->getShape());
+  if (Value biasValue = adaptor.getBias()) {
+    auto b = getRanked(loc, name, biasValue, "bias");
+    if (failed(b) ||
+        failed(checkElementType(loc, name, *y, "input", *b, "bias")))
+      return failure();
+    if (b->getRank() != 1 || !compatible(b->getDimSize(0), shape[1]))
+      return opError(loc, name, "bias ", q(*b), " does not match the ",
+                     str(shape[1]), " output channels of weight ",
+                     q(adaptor.getWeight().getType()));
+    shape[1] = merge(shape[1], b->getDimSize(0));
+  }
+  inferred.push_back(RankedTensorType::get(shape, y->getElementType()));
   return success();
 }
 
-template <typename Adaptor>
-static LogicalResult inferPool2d(std::optional<Location> loc, StringRef name,
-                                 Adaptor adaptor,
-                                 SmallVectorImpl<Type> &inferred) {
-  auto x = getRanked(loc, name, adaptor.getInput(), "input");
-  if (failed(x) || failed(checkRank(loc, name, *x, "input", 4, "[N, C, H, W]")))
+FailureOr<RankedTensorType> res::shape::inferPool2dResult(
+    std::optional<Location> loc, StringRef name, Value input,
+    DenseI64ArrayAttr kernelAttr, DenseI64ArrayAttr strideAttr,
+    ArrayRef<int64_t> padding, StringRef inputName) {
+  auto x = getRanked(loc, name, input, inputName);
+  if (failed(x) ||
+      failed(checkRank(loc, name, *x, inputName, 4, "[N, C, H, W]")))
     return failure();
-  if (!adaptor.getKernelAttr() || !adaptor.getStrideAttr())
+  if (!kernelAttr || !strideAttr)
     return opError(loc, name, "requires 'kernel' and 'stride' attributes");
-  ArrayRef<int64_t> kernel = adaptor.getKernel();
-  ArrayRef<int64_t> stride = adaptor.getStride();
-  ArrayRef<int64_t> padding = adaptor.getPadding();
+  ArrayRef<int64_t> kernel = kernelAttr.asArrayRef();
+  ArrayRef<int64_t> stride = strideAttr.asArrayRef();
   if (failed(checkPair(loc, name, "kernel", kernel, 1)) ||
       failed(checkPair(loc, name, "stride", stride, 1)) ||
       failed(checkPair(loc, name, "padding", padding, 0)))
@@ -185,8 +196,20 @@ static LogicalResult inferPool2d(std::optional<Location> loc, StringRef name,
                              padding[1], 1);
   if (failed(ho) || failed(wo))
     return failure();
-  inferred.push_back(RankedTensorType::get(
-      {x->getDimSize(0), x->getDimSize(1), *ho, *wo}, x->getElementType()));
+  return RankedTensorType::get({x->getDimSize(0), x->getDimSize(1), *ho, *wo},
+                               x->getElementType());
+}
+
+template <typename Adaptor>
+static LogicalResult inferPool2d(std::optional<Location> loc, StringRef name,
+                                 Adaptor adaptor,
+                                 SmallVectorImpl<Type> &inferred) {
+  auto y = inferPool2dResult(loc, name, adaptor.getInput(),
+                             adaptor.getKernelAttr(), adaptor.getStrideAttr(),
+                             adaptor.getPadding());
+  if (failed(y))
+    return failure();
+  inferred.push_back(*y);
   return success();
 }
 

@@ -8,6 +8,7 @@
 #ifndef RES_LIB_IR_SHAPEUTILS_H
 #define RES_LIB_IR_SHAPEUTILS_H
 
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Location.h"
@@ -125,6 +126,30 @@ mlir::FailureOr<llvm::SmallVector<bool>>
 reducedDims(std::optional<mlir::Location> loc, llvm::StringRef opName,
             llvm::ArrayRef<int64_t> dims, mlir::RankedTensorType t,
             llvm::StringRef what);
+
+/// The result type of res.conv2d (without bias) of `input` and `weight`
+/// with these window attributes; `inputName` names the input in messages.
+/// Shared with the conv2d adjoints. (ResNNShapeInference.cpp)
+mlir::FailureOr<mlir::RankedTensorType>
+inferConv2dResult(std::optional<mlir::Location> loc, llvm::StringRef opName,
+                  mlir::Value input, mlir::Value weight,
+                  llvm::ArrayRef<int64_t> stride, llvm::ArrayRef<int64_t> padding,
+                  llvm::ArrayRef<int64_t> dilation, mlir::IntegerAttr groups,
+                  llvm::StringRef inputName = "input");
+
+/// The result type of res.max_pool2d / res.avg_pool2d of `input`.
+mlir::FailureOr<mlir::RankedTensorType>
+inferPool2dResult(std::optional<mlir::Location> loc, llvm::StringRef opName,
+                  mlir::Value input, mlir::DenseI64ArrayAttr kernel,
+                  mlir::DenseI64ArrayAttr stride, llvm::ArrayRef<int64_t> padding,
+                  llvm::StringRef inputName = "input");
+
+/// Checks that `grad` (the adjoint of a result of type `expected`) has a
+/// shape compatible with it and its element type.
+mlir::LogicalResult checkGradLike(std::optional<mlir::Location> loc,
+                                  llvm::StringRef opName, mlir::Value grad,
+                                  mlir::RankedTensorType expected,
+                                  llvm::StringRef of);
 
 } // namespace shape
 } // namespace res

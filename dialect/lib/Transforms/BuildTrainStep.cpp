@@ -9,7 +9,9 @@
 #include "res/Passes.h"
 #include "res/ResOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include <cmath>
 
@@ -134,6 +136,186 @@ std::unique_ptr<Optimizer> makeOptimizer(DictionaryAttr opt) {
   return nullptr;
 }
 
+/// The BatchNorm buffers train_step updates in place, like PyTorch's
+/// BatchNorm forward in train mode: running_mean/var move towards the batch
+/// mean and the *unbiased* batch variance by `momentum`, and
+/// num_batches_tracked counts the batches. Buffers of a repeated block are
+/// stacked ([n, ...]); instance i updates slice i.
+class BufferUpdates {
+public:
+  BufferUpdates(func::FuncOp step, Emit &e) : step(step), e(e) {
+    for (BlockArgument a : step.getArguments())
+      if (auto n = step.getArgAttrOfType<StringAttr>(a.getArgNumber(), "res.name"))
+        byName[n.getValue()] = a;
+  }
+
+  LogicalResult add(BatchNormOp bn) {
+    Value x = bn.getInput();
+    int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+    SmallVector<int64_t> dims;
+    for (int64_t i = 0; i < rank; ++i)
+      if (i != 1)
+        dims.push_back(i);
+    DenseI64ArrayAttr dimsAttr = e.b.getDenseI64ArrayAttr(dims);
+    BoolAttr keep = e.b.getBoolAttr(true), no = e.b.getBoolAttr(false);
+    Location loc = bn.getLoc();
+    // Batch statistics with kept dims ([1, C, 1, ...]) so they broadcast.
+    auto mean = createChecked<MeanOp>(e.b, loc, x, dimsAttr, keep);
+    if (failed(mean))
+      return failure();
+    Value centred = e.sub(x, *mean);
+    auto ssq = createChecked<SumOp>(e.b, loc, e.mul(centred, centred), dimsAttr, keep);
+    auto ones = createChecked<BroadcastToOp>(e.b, loc, e.c(1.0), x, e.b.getDenseI64ArrayAttr({}),
+                                             no, no);
+    if (failed(ssq) || failed(ones))
+      return failure();
+    auto count = createChecked<SumOp>(e.b, loc, *ones, dimsAttr, keep);
+    if (failed(count))
+      return failure();
+    Value var = e.div(*ssq, e.sub(*count, e.c(1.0)));
+    double m = bn.getMomentum().convertToDouble();
+    auto blend = [&](Value old, Value batch) -> FailureOr<Value> {
+      auto flat = createChecked<ReshapeOp>(e.b, loc, batch, e.b.getDenseI64ArrayAttr({-1}));
+      if (failed(flat))
+        return failure();
+      Value v = e.add(e.mul(old, 1.0 - m), e.mul(*flat, m));
+      return v.getType() == old.getType()
+                 ? v
+                 : Value(tensor::CastOp::create(e.b, loc, old.getType(), v));
+    };
+    // A layer applied twice updates its buffers twice, in order.
+    auto newMean = blend(latest(bn.getRunningMean()), *mean);
+    auto newVar = blend(latest(bn.getRunningVar()), var);
+    if (failed(newMean) || failed(newVar))
+      return failure();
+    record(bn.getRunningMean(), *newMean, "running_mean");
+    record(bn.getRunningVar(), *newVar, "running_var");
+    return success();
+  }
+
+  /// Appends one "update" result per updated buffer. A stacked buffer is
+  /// reassembled from its instances (updated or not) with reshape + concat;
+  /// new tensors rather than insertions into the argument, so bufferization
+  /// needs no copy of the arena.
+  LogicalResult emit(SmallVectorImpl<Value> &results, SmallVectorImpl<DictionaryAttr> &attrs) {
+    for (BlockArgument a : step.getArguments()) {
+      auto it = current.find(a);
+      if (it == current.end())
+        continue;
+      Value whole;
+      if (it->second.count(-1)) {
+        whole = it->second[-1];
+      } else {
+        auto type = cast<RankedTensorType>(a.getType());
+        SmallVector<int64_t> unit{1};
+        unit.append(type.getShape().begin() + 1, type.getShape().end());
+        SmallVector<Value> pieces;
+        for (int64_t i = 0; i < type.getDimSize(0); ++i) {
+          Value v = it->second.lookup(i);
+          if (!v) {
+            auto inst = createChecked<InstanceOp>(e.b, a.getLoc(), a, e.b.getI64IntegerAttr(i));
+            if (failed(inst))
+              return failure();
+            v = *inst;
+          }
+          auto piece = createChecked<ReshapeOp>(e.b, a.getLoc(), v, e.b.getDenseI64ArrayAttr(unit));
+          if (failed(piece))
+            return failure();
+          pieces.push_back(*piece);
+        }
+        if (pieces.size() == 1) {
+          whole = pieces[0];
+        } else {
+          auto cat = createChecked<ConcatOp>(e.b, a.getLoc(), pieces, e.b.getI64IntegerAttr(0));
+          if (failed(cat))
+            return failure();
+          whole = *cat;
+        }
+      }
+      results.push_back(whole);
+      attrs.push_back(e.b.getDictionaryAttr(
+          {e.b.getNamedAttr("res.name", step.getArgAttr(a.getArgNumber(), "res.name")),
+           e.b.getNamedAttr("res.role", e.b.getStringAttr("update"))}));
+    }
+    return success();
+  }
+
+private:
+  /// The buffer argument behind `v` (through unrolling's casts and instance
+  /// slices) and the instance index (-1 when not stacked).
+  std::pair<BlockArgument, int64_t> source(Value v) {
+    while (auto c = v.getDefiningOp<tensor::CastOp>())
+      v = c.getSource();
+    int64_t index = -1;
+    if (auto inst = v.getDefiningOp<InstanceOp>()) {
+      index = inst.getIndexAttr().getInt();
+      v = inst.getStack();
+    }
+    auto arg = dyn_cast<BlockArgument>(v);
+    if (!arg || arg.getOwner()->getParentOp() != step.getOperation())
+      return {BlockArgument(), -1};
+    auto role = step.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "res.role");
+    if (!role || role.getValue() != "buffer")
+      return {BlockArgument(), -1};
+    return {arg, index};
+  }
+
+  /// The value of `buffer` after the updates recorded so far.
+  Value latest(Value buffer) {
+    auto [arg, index] = source(buffer);
+    if (!arg)
+      return buffer;
+    auto it = current.find(arg);
+    if (it == current.end())
+      return buffer;
+    Value v = it->second.lookup(index);
+    return v ? v : buffer;
+  }
+
+  /// The current value of buffer `arg` (instance `index`), `primal` if it
+  /// was not updated yet.
+  Value &slot(BlockArgument arg, int64_t index, Value primal) {
+    Value &v = current[arg][index];
+    if (!v)
+      v = primal;
+    return v;
+  }
+
+  /// buffer := value; and the sibling num_batches_tracked += 1 once per
+  /// BatchNorm application.
+  void record(Value buffer, Value value, StringRef suffix) {
+    auto [arg, index] = source(buffer);
+    if (!arg)
+      return;
+    slot(arg, index, buffer) = value;
+    if (suffix != "running_mean")
+      return;
+    StringRef name =
+        step.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "res.name").getValue();
+    auto counter = byName.find((name.drop_back(suffix.size()) + "num_batches_tracked").str());
+    if (counter == byName.end())
+      return;
+    Location loc = value.getLoc();
+    Value primal = counter->second;
+    if (index >= 0) {
+      auto inst = createChecked<InstanceOp>(e.b, loc, primal, e.b.getI64IntegerAttr(index));
+      if (failed(inst))
+        return;
+      primal = *inst;
+    }
+    Value &n = slot(counter->second, index, primal);
+    Value old = tensor::ExtractOp::create(e.b, loc, n, ValueRange{});
+    Value one = arith::ConstantOp::create(e.b, loc, e.b.getIntegerAttr(old.getType(), 1));
+    n = tensor::FromElementsOp::create(e.b, loc, n.getType(),
+                                       ValueRange{arith::AddIOp::create(e.b, loc, old, one)});
+  }
+
+  func::FuncOp step;
+  Emit &e;
+  llvm::StringMap<BlockArgument> byName;
+  llvm::DenseMap<Value, llvm::DenseMap<int64_t, Value>> current;
+};
+
 LogicalResult buildTrainStep(func::FuncOp lossGrad, const Optimizer &optimizer) {
   OpBuilder b(lossGrad.getContext());
   b.setInsertionPointAfter(lossGrad);
@@ -235,6 +417,18 @@ LogicalResult buildTrainStep(func::FuncOp lossGrad, const Optimizer &optimizer) 
   }
   results.push_back(t);
   resultAttrs.push_back(update(b.getStringAttr("optimizer.step")));
+  // BatchNorm's running statistics (training-mode batch_norm ops only).
+  BufferUpdates buffers(step, e);
+  SmallVector<BatchNormOp> norms;
+  step.walk([&](BatchNormOp bn) {
+    if (bn.getTraining())
+      norms.push_back(bn);
+  });
+  for (BatchNormOp bn : norms)
+    if (failed(buffers.add(bn)))
+      return failure();
+  if (failed(buffers.emit(results, resultAttrs)))
+    return failure();
   func::ReturnOp::create(b, ret.getLoc(), results);
   ret.erase();
   SmallVector<Type> types;

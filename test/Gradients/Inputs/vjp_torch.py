@@ -36,9 +36,12 @@ class Case:
     """name, res op text (operands %a0.. and result types), operand shapes,
     torch function, and which operands are integer labels."""
 
-    def __init__(self, name, op, shapes, fn, out_shape, labels=(), positive=False, classes=None):
+    def __init__(self, name, op, shapes, fn, out_shape, labels=(), positive=False, classes=None,
+                 nograd=(), positive_operands=()):
         self.name, self.op, self.shapes, self.fn = name, op, shapes, fn
         self.out_shape, self.labels = out_shape, set(labels)
+        # Float operands that get no adjoint (batch_norm's running statistics).
+        self.nograd = set(nograd)
         self.inputs = []
         for i, s in enumerate(shapes):
             if i in self.labels:
@@ -46,7 +49,8 @@ class Case:
             else:
                 v = rng.standard_normal(s)
                 # Keep away from kinks (relu at 0) and domains (log, sqrt).
-                v = np.abs(v) + 0.5 if positive else np.where(np.abs(v) < 1e-3, 0.5, v)
+                pos = positive or i in positive_operands
+                v = np.abs(v) + 0.5 if pos else np.where(np.abs(v) < 1e-3, 0.5, v)
                 self.inputs.append(v)
         self.dy = rng.standard_normal(out_shape)
 
@@ -59,10 +63,13 @@ class Case:
                 f"  %y = {self.op}\n  return %y : {t(self.out_shape)}\n}}\n")
 
     def expected(self):
-        xs = [torch.tensor(v, requires_grad=(i not in self.labels)) for i, v in enumerate(self.inputs)]
+        xs = [torch.tensor(v, requires_grad=self.has_grad(i)) for i, v in enumerate(self.inputs)]
         y = self.fn(*xs)
         (y * torch.tensor(self.dy)).sum().backward()
-        return [x.grad.numpy() for i, x in enumerate(xs) if i not in self.labels]
+        return [x.grad.numpy() for i, x in enumerate(xs) if self.has_grad(i)]
+
+    def has_grad(self, i):
+        return i not in self.labels and i not in self.nograd
 
 
 def unary(name, fn, positive=False, attrs=""):
@@ -117,6 +124,42 @@ CASES = [
     fun("cross_entropy_3d", "res.cross_entropy %a0, %a1 : ({ins}) -> {out}", [[2, 3, 6], [2, 3]],
         lambda x, y: F.cross_entropy(x.reshape(-1, 6), y.reshape(-1)), [], labels=[1], classes=6),
     fun("mse", "res.mse %a0, %a1 : ({ins}) -> {out}", [[3, 4], [3, 4]], F.mse_loss, []),
+    # The layers (NNGrad.cpp): conv2d with stride, padding, bias; grouped and
+    # dilated; padding beyond the kernel's reach; a stride that skips rows.
+    fun("conv2d", "res.conv2d %a0, %a1, %a2 {{stride = array<i64: 2, 2>, padding = array<i64: 1, 1>}} "
+        ": ({ins}) -> {out}", [[2, 3, 7, 7], [4, 3, 3, 3], [4]],
+        lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1), [2, 4, 4, 4]),
+    fun("conv2d_groups", "res.conv2d %a0, %a1 {{padding = array<i64: 2, 1>, dilation = array<i64: 2, 1>, "
+        "groups = 2 : i64}} : ({ins}) -> {out}", [[2, 4, 9, 8], [6, 2, 3, 2]],
+        lambda x, w: F.conv2d(x, w, padding=(2, 1), dilation=(2, 1), groups=2), [2, 6, 9, 9]),
+    fun("conv2d_wide_pad", "res.conv2d %a0, %a1 {{stride = array<i64: 2, 2>, padding = array<i64: 1, 1>}} "
+        ": ({ins}) -> {out}", [[1, 2, 5, 5], [3, 2, 1, 1]],
+        lambda x, w: F.conv2d(x, w, stride=2, padding=1), [1, 3, 4, 4]),
+    fun("conv2d_skip", "res.conv2d %a0, %a1 {{stride = array<i64: 3, 3>}} : ({ins}) -> {out}",
+        [[1, 2, 8, 8], [2, 2, 2, 2]], lambda x, w: F.conv2d(x, w, stride=3), [1, 2, 3, 3]),
+    fun("max_pool2d", "res.max_pool2d %a0 {{kernel = array<i64: 3, 3>, stride = array<i64: 2, 2>, "
+        "padding = array<i64: 1, 1>}} : {ins} -> {out}", [[2, 3, 7, 7]],
+        lambda x: F.max_pool2d(x, 3, stride=2, padding=1), [2, 3, 4, 4]),
+    fun("avg_pool2d", "res.avg_pool2d %a0 {{kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, "
+        "padding = array<i64: 1, 1>}} : {ins} -> {out}", [[2, 3, 6, 6]],
+        lambda x: F.avg_pool2d(x, 2, stride=2, padding=1), [2, 3, 4, 4]),
+    fun("avg_pool2d_overlap", "res.avg_pool2d %a0 {{kernel = array<i64: 3, 3>, stride = array<i64: 1, 1>, "
+        "padding = array<i64: 1, 1>}} : {ins} -> {out}", [[2, 2, 5, 5]],
+        lambda x: F.avg_pool2d(x, 3, stride=1, padding=1), [2, 2, 5, 5]),
+    fun("embedding", "res.embedding %a0, %a1 : ({ins}) -> {out}", [[3, 4], [6, 5]],
+        lambda i, w: F.embedding(i, w), [3, 4, 5], labels=[0], classes=6),
+    fun("embedding_scalar", "res.embedding %a0, %a1 : ({ins}) -> {out}", [[], [6, 5]],
+        lambda i, w: F.embedding(i, w), [5], labels=[0], classes=6),
+    fun("layer_norm", "res.layer_norm %a0, %a1, %a2 : ({ins}) -> {out}", [[3, 4, 6], [6], [6]],
+        lambda x, w, b: F.layer_norm(x, [6], w, b), [3, 4, 6]),
+    fun("batch_norm_train", "res.batch_norm %a0, %a1, %a2, %a3, %a4 {{training = true}} : ({ins}) -> {out}",
+        [[4, 3, 5, 5], [3], [3], [3], [3]],
+        lambda x, w, b, m, v: F.batch_norm(x, m.clone(), v.clone(), w, b, training=True),
+        [4, 3, 5, 5], nograd=[3, 4], positive_operands=[4]),
+    fun("batch_norm_eval", "res.batch_norm %a0, %a1, %a2, %a3, %a4 : ({ins}) -> {out}",
+        [[4, 3, 5, 5], [3], [3], [3], [3]],
+        lambda x, w, b, m, v: F.batch_norm(x, m, v, w, b, training=False),
+        [4, 3, 5, 5], nograd=[3, 4], positive_operands=[4]),
 ]
 
 
@@ -144,7 +187,7 @@ def main():
             args.append(f"%{c.name}_{i}")
         calls.append(f"  %{c.name}_dy = arith.constant dense<{dense(c.dy)}> : {t(c.out_shape)}")
         args.append(f"%{c.name}_dy")
-        grads = [s for i, s in enumerate(c.shapes) if i not in c.labels]
+        grads = [s for i, s in enumerate(c.shapes) if c.has_grad(i)]
         res = ", ".join(f"%{c.name}_g{j}" for j in range(len(grads)))
         calls.append(f"  {res} = call @vjp_{c.name}({', '.join(args)}) : "
                      f"({', '.join(c.types() + [t(c.out_shape)])}) -> ({', '.join(t(s) for s in grads)})")
@@ -162,8 +205,11 @@ def main():
                 "expand-strided-metadata, lower-affine, finalize-memref-to-llvm, convert-math-to-llvm, "
                 "convert-math-to-libm, convert-arith-to-llvm, convert-index-to-llvm, convert-cf-to-llvm, "
                 "convert-func-to-llvm, convert-ub-to-llvm, reconcile-unrealized-casts)")
-    llvm = subprocess.run([res_opt, f"--pass-pipeline={pipeline}"], input=module,
-                          capture_output=True, text=True, check=True).stdout
+    lowered = subprocess.run([res_opt, f"--pass-pipeline={pipeline}"], input=module,
+                             capture_output=True, text=True)
+    if lowered.returncode:
+        sys.exit("lowering failed:\n" + lowered.stderr)
+    llvm = lowered.stdout
     out = subprocess.run([runner, "-e", "main", "-entry-point-result=void", f"-shared-libs={libs}"],
                          input=llvm, capture_output=True, text=True, check=True).stdout
 
@@ -177,7 +223,8 @@ def main():
             err = np.max(np.abs(got - want)) if want.size else 0.0
             ok = np.allclose(got, want, rtol=1e-5, atol=1e-6)
             failures += not ok
-            print(f"{'ok' if ok else 'FAIL'} vjp_{c.name} operand {j}" + ("" if ok else f": max abs error {err:.1e}"))
+            rel = err / max(float(np.max(np.abs(want))), 1e-30) if want.size else 0.0
+            print(f"{'ok' if ok else 'FAIL'} vjp_{c.name} operand {j}: max abs error {err:.1e} (rel {rel:.1e})")
     sys.exit(1 if failures else 0)
 
 

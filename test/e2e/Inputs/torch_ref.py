@@ -205,7 +205,8 @@ class Basic(nn.Module):
 
 
 class ResNet8(nn.Module):
-    """examples/resnet8.res (forward only, evaluation mode)."""
+    """examples/resnet8.res: forward in evaluation mode, loss in training mode
+    (BatchNorm with batch statistics), like resc's entry points."""
 
     def __init__(self):
         super().__init__()
@@ -219,9 +220,16 @@ class ResNet8(nn.Module):
         h = self.stage3(self.stage2(self.stage1(F.relu(self.stem(x)))))
         return self.head(h.mean(dim=[2, 3]))
 
+    def loss(self, x, y):
+        return F.cross_entropy(self.forward(x), y.long())
+
+    def optimizer(self, lr):  # as declared in examples/resnet8.res
+        return torch.optim.AdamW(self.parameters(), lr=lr, weight_decay=0.01)
+
     @staticmethod
     def inputs(rng, n, entry):
-        return [rng.standard_normal((n, 1, 28, 28)).astype(np.float32)]
+        x = rng.standard_normal((n, 1, 28, 28)).astype(np.float32)
+        return [x, rng.integers(0, 10, n).astype(np.int32)] if entry == "loss" else [x]
 
 
 class NNOps(nn.Module):
@@ -246,7 +254,98 @@ class NNOps(nn.Module):
                 rng.standard_normal((n, 2, 9, 9)).astype(np.float32)]
 
 
-MODELS = {"longskip": LongSkip, "shared": Shared, "seq": Seq, "resnet8": ResNet8, "nnops": NNOps}
+class Down(nn.Module):
+    """Inputs/nngrad.res's residual block."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 3, padding=2, dilation=2, groups=2)
+        self.bn = nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        return self.bn(F.relu(self.conv(x))) + x
+
+
+class NNGrad(nn.Module):
+    """Inputs/nngrad.res: every layer with a gradient, in one loss."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(20, 8)
+        self.ln = nn.LayerNorm(8)
+        self.stem = nn.Conv2d(2, 4, 3, stride=2, padding=1)
+        self.bn = nn.BatchNorm2d(4)
+        self.down = Down(4)
+        self.out = nn.Linear(48, 5)
+
+    def forward(self, tok, img):
+        e = self.ln(self.emb(tok.long())).mean(dim=1)
+        h = self.down(self.bn(F.relu(self.stem(img))))
+        m = F.max_pool2d(F.relu(h), 3, stride=2, padding=1)
+        p = F.avg_pool2d(m, 2, stride=1, padding=1)
+        return self.out(torch.cat([e, p.mean(dim=[2, 3]), m.flatten(1)], dim=1))
+
+    def loss(self, tok, img, y):
+        return F.cross_entropy(self.forward(tok, img), y.long())
+
+    @staticmethod
+    def inputs(rng, n, entry):
+        ins = [rng.integers(0, 20, (n, 6)).astype(np.int32),
+               rng.standard_normal((n, 2, 9, 9)).astype(np.float32)]
+        if entry == "loss":
+            ins.append(rng.integers(0, 5, n).astype(np.int32))
+        return ins
+
+
+class SymConv(nn.Module):
+    """Inputs/symconv.res (symbolic H, W; the inputs are 7 x 6)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(2, 3, 3, padding=1)
+        self.c2 = nn.Conv2d(3, 3, 5, padding=4, dilation=2, groups=3)
+        self.bn = nn.BatchNorm2d(3)
+        self.out = nn.Linear(3, 4)
+
+    def forward(self, x):
+        h = self.bn(F.relu(self.c2(F.relu(self.c1(x)))))
+        return self.out(h.mean(dim=[2, 3]))
+
+    def loss(self, x, y):
+        return F.cross_entropy(self.forward(x), y.long())
+
+    @staticmethod
+    def inputs(rng, n, entry):
+        x = rng.standard_normal((n, 2, 7, 6)).astype(np.float32)
+        return [x, rng.integers(0, 4, n).astype(np.int32)] if entry == "loss" else [x]
+
+
+class Twice(nn.Module):
+    """Inputs/bntwice.res: one BatchNorm applied twice."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(2)
+        self.head = nn.Linear(2, 3)
+
+    def forward(self, x):
+        return self.head(F.relu(self.bn(F.relu(self.bn(self.conv(x))))).mean(dim=[2, 3]))
+
+    def loss(self, x, y):
+        return F.cross_entropy(self.forward(x), y.long())
+
+    def optimizer(self, lr):  # as declared in Inputs/bntwice.res
+        return torch.optim.SGD(self.parameters(), lr=lr, momentum=0.9)
+
+    @staticmethod
+    def inputs(rng, n, entry):
+        x = rng.standard_normal((n, 1, 5, 5)).astype(np.float32)
+        return [x, rng.integers(0, 3, n).astype(np.int32)] if entry == "loss" else [x]
+
+
+MODELS = {"longskip": LongSkip, "shared": Shared, "seq": Seq, "resnet8": ResNet8, "nnops": NNOps,
+          "nngrad": NNGrad, "symconv": SymConv, "bntwice": Twice}
 
 
 def train(model, ins, args):
@@ -306,7 +405,9 @@ def main():
         sys.exit(f"unknown model {args.model}")
     state = {k: torch.from_numpy(v) for k, v in safetensors_io.load(args.params).items()}
     model.load_state_dict(state, strict=True)  # resc's names are PyTorch's
-    model.eval()
+    # resc's loss (and loss_grad, train_step) is PyTorch's model.train():
+    # BatchNorm normalises with batch statistics; forward is model.eval().
+    model.train(args.entry == "loss" or args.train_steps > 0)
 
     rng = np.random.default_rng(args.seed)
     ins = type(model).inputs(rng, args.batch, args.entry)

@@ -18,10 +18,13 @@ void populateReductionPatterns(mlir::RewritePatternSet &patterns);
 void populateShapePatterns(mlir::RewritePatternSet &patterns);
 void populateLossPatterns(mlir::RewritePatternSet &patterns);
 void populateRepeatPatterns(mlir::RewritePatternSet &patterns);
-/// conv2d, batch_norm (evaluation mode), layer_norm, pooling, embedding.
+/// conv2d, batch_norm (evaluation and training mode), layer_norm, pooling, embedding.
 void populateNNPatterns(mlir::RewritePatternSet &patterns);
 /// The ops of backward graphs (reduce_to, broadcast_to, *_grad, slice).
 void populateGradientPatterns(mlir::RewritePatternSet &patterns);
+/// The adjoints of the layers (conv2d_grad_input/_weight, pooling,
+/// embedding_grad, batch_norm_grad, layer_norm_grad).
+void populateNNGradientPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace resc
 

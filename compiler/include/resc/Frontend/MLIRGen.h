@@ -35,6 +35,10 @@ public:
   virtual mlir::Value tensorOf(const LayerInst &inst, llvm::StringRef local) = 0;
   /// A rank-0 constant tensor.
   virtual mlir::Value scalarConstant(double value, DType dtype, llvm::SMLoc at) = 0;
+  /// True while generating the model's `loss` (and so loss_grad and
+  /// train_step): layers behave as in PyTorch's model.train() (batch_norm
+  /// uses batch statistics); `forward` is evaluation mode.
+  virtual bool training() const { return false; }
 
   std::string str(const TensorType &t) { return t.str(names()); }
   std::string str(const Dim &d) { return d.str(names()); }

@@ -197,12 +197,17 @@ class BatchNorm2d : public BuiltinLayer {
                    << " channels (dim 1 of NCHW), got " << el.str(x.type);
       return failure();
     }
+    llvm::SmallVector<mlir::NamedAttribute> attrs{
+        el.attr("eps", el.f64(inst.config.getFloat("eps"))),
+        el.attr("momentum", el.f64(inst.config.getFloat("momentum")))};
+    // In loss (PyTorch's model.train()) normalise with batch statistics.
+    if (el.training())
+      attrs.push_back(el.attr("training", el.builder().getBoolAttr(true)));
     return RValue::ofTensor(
         x.type, el.create("res.batch_norm", at, x.type,
                           {x.value, el.tensorOf(inst, "weight"), el.tensorOf(inst, "bias"),
                            el.tensorOf(inst, "running_mean"), el.tensorOf(inst, "running_var")},
-                          {el.attr("eps", el.f64(inst.config.getFloat("eps"))),
-                           el.attr("momentum", el.f64(inst.config.getFloat("momentum")))}));
+                          attrs));
   }
 };
 
