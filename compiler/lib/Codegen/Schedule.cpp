@@ -93,9 +93,17 @@ static std::optional<TileSchedule> transposeTiles(linalg::TransposeOp op) {
 /// iteration space).
 constexpr int64_t kMinParallelWork = 1 << 15;
 
+/// Every operand indexed by plain loop dims. Convolution-like maps
+/// (oh * s + kh) and their adjoints (floordiv, mod) are left to the scalar
+/// fallback for now: their tiles would need halo-aware slices.
+static bool hasPermutationMaps(linalg::LinalgOp op) {
+  return llvm::all_of(op.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isProjectedPermutation(/*allowZeroInResults=*/true); });
+}
+
 std::optional<SmallVector<int64_t>> chooseParallelTiles(linalg::LinalgOp op) {
   if (op.getNumLoops() == 0 || !op.hasPureTensorSemantics() ||
-      isa<linalg::FillOp>(op.getOperation()))
+      isa<linalg::FillOp>(op.getOperation()) || !hasPermutationMaps(op))
     return std::nullopt;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
@@ -134,7 +142,7 @@ std::optional<SmallVector<int64_t>> chooseParallelTiles(linalg::LinalgOp op) {
 }
 
 std::optional<TileSchedule> chooseTiles(linalg::LinalgOp op) {
-  if (op.getNumLoops() == 0 || !op.hasPureTensorSemantics())
+  if (op.getNumLoops() == 0 || !op.hasPureTensorSemantics() || !hasPermutationMaps(op))
     return std::nullopt;
   if (auto t = dyn_cast<linalg::TransposeOp>(op.getOperation()))
     return transposeTiles(t);

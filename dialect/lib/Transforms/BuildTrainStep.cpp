@@ -327,8 +327,12 @@ LogicalResult buildTrainStep(func::FuncOp lossGrad, const Optimizer &optimizer) 
 
   // The step calls loss_grad instead of repeating its body: one copy of the
   // forward and backward code serves both entry points (half the code to
-  // optimise and to keep in the instruction cache).
-  {
+  // optimise and to keep in the instruction cache). Not when a training-mode
+  // batch_norm is in it: its batch statistics also update the running
+  // buffers, so the step needs those values in its own body.
+  bool updatesBuffers = false;
+  lossGrad.walk([&](BatchNormOp bn) { updatesBuffers |= bn.getTraining(); });
+  if (!updatesBuffers) {
     Block &body = step.getBody().front();
     auto ret = cast<func::ReturnOp>(body.getTerminator());
     b.setInsertionPointToStart(&body);
