@@ -18,7 +18,7 @@
 #   WORKLOADS="resmlp resnet8"   see workload() below
 #   ENTRIES="forward train_step" THREADS="1 2"
 #   BATCHES="32 256"             overrides each workload's own batch sizes
-#   PEAK=116                     FP32 GFLOP/s of one core (Zen 4, ~3.65 GHz)
+#   PEAK=224                     FP32 GFLOP/s of one core (bench/peak.c on these Zen 5 machines; the issue assumed Zen 4, 116)
 #   TORCH_OMP_WAIT_POLICY=PASSIVE
 #   BENCH_OPENBLAS_CORETYPE      OpenBLAS kernels on AVX-512 CPUs (SkylakeX; see below)
 #   BUILD_DIR=build JOBS=        ninja -j for building resc (default: ninja's)
@@ -32,7 +32,7 @@ ROUNDS=${ROUNDS:-3} ITERS=${ITERS:-20} WARMUP=${WARMUP:-3}
 WORKLOADS=${WORKLOADS:-resmlp resnet8}
 ENTRIES=${ENTRIES:-forward train_step}
 THREADS=${THREADS:-1 2}
-PEAK=${PEAK:-116}
+PEAK=${PEAK:-224}
 BUILD=${BUILD_DIR:-build}
 PY=/usr/bin/python3 # Debian's, which has torch (the pyenv python3 on PATH does not)
 OUT=bench/results
