@@ -13,12 +13,16 @@ mkdir -p "$OUT"
 
 for model in resmlp resnet8 tinylm; do
   echo "=== examples/$model.res -> res dialect (first lines) ==="
-  "$BIN/resc" "examples/$model.res" --emit=res | head -n 12
+  # Through a file: with pipefail, `resc | head` fails when head closes the
+  # pipe before resc has written everything.
+  "$BIN/resc" "examples/$model.res" --emit=res -o "$OUT/$model.mlir"
+  head -n 12 "$OUT/$model.mlir"
 done
 
 echo "=== resc examples/resmlp.res -o $OUT/resmlp.so ==="
 time "$BIN/resc" examples/resmlp.res -o "$OUT/resmlp.so"
-"$BIN/resrun" "$OUT/resmlp.so" --info | head -n 12
+"$BIN/resrun" "$OUT/resmlp.so" --info >"$OUT/resmlp.info"
+head -n 12 "$OUT/resmlp.info"
 "$BIN/resrun" "$OUT/resmlp.so" --init-params 1 --save-params "$OUT/params.safetensors"
 /usr/bin/python3 -c "
 import numpy as np
