@@ -31,21 +31,9 @@ OUT=bench/results
 STAMP=fmnist-$(date -u +%Y%m%d-%H%M%S)
 mkdir -p "$OUT" "$BUILD/bench"
 
-missing=()
-for p in dataset-fashion-mnist python3-torch python3-numpy libopenblas-dev; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-if [ ! -f "$BUILD/build.ninja" ]; then
-  cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
-    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit >/dev/null
-fi
+# What resc needs (Fashion-MNIST, PyTorch included), plus OpenBLAS for
+# PyTorch's GEMMs; also configures $BUILD.
+BUILD_DIR=$BUILD bash scripts/setup.sh libopenblas-dev >&2
 ninja -C "$BUILD" ${JOBS:+-j "$JOBS"} resc train_fmnist >/dev/null
 "$BUILD/bin/resc" examples/resmlp.res -o "$BUILD/bench/resmlp.so"
 

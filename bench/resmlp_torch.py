@@ -1,31 +1,21 @@
 """The ResMLP fixture (examples/resmlp.res) in PyTorch, with the same
 parameter names (stem, blocks.i.fc1, blocks.i.fc2, head) and optimizer."""
+import os
+import sys
+
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+
+# The PyTorch twin the parity tests check resc against (one definition).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "e2e", "Inputs"))
+import torch_ref  # noqa: E402
 
 IN, CLASSES = 784, 10
 
 
-class Residual(nn.Module):
-    def __init__(self, dim, hidden):
-        super().__init__()
-        self.fc1 = nn.Linear(dim, hidden)
-        self.fc2 = nn.Linear(hidden, dim)
-
-    def forward(self, x):
-        return x + self.fc2(F.relu(self.fc1(x)))
-
-
-class Model(nn.Module):
+class Model(torch_ref.ResMLP):
     def __init__(self, depth=8, width=512):
-        super().__init__()
-        self.stem = nn.Linear(IN, width)
-        self.blocks = nn.Sequential(*[Residual(width, 2 * width) for _ in range(depth)])
-        self.head = nn.Linear(width, CLASSES)
-
-    def forward(self, x):
-        return self.head(self.blocks(F.relu(self.stem(x))))
+        super().__init__(depth, width)
 
 
 def inputs(batch):

@@ -1,36 +1,15 @@
 """examples/resnet8.res in PyTorch: the same layers, names and optimizer."""
+import os
+import sys
+
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
+# The PyTorch twin the parity tests check resc against (one definition).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "e2e", "Inputs"))
+import torch_ref  # noqa: E402
 
-class Basic(nn.Module):
-    def __init__(self, cin, cout, stride=1):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.shortcut = (nn.Conv2d(cin, cout, 1, stride=stride, bias=False)
-                         if stride != 1 or cin != cout else nn.Identity())
-
-    def forward(self, x):
-        h = F.relu(self.bn1(self.conv1(x)))
-        return F.relu(self.bn2(self.conv2(h)) + self.shortcut(x))
-
-
-class Model(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.stem = nn.Conv2d(1, 16, 3, padding=1)
-        self.stage1 = nn.Sequential(Basic(16, 16))
-        self.stage2 = Basic(16, 32, stride=2)
-        self.stage3 = Basic(32, 64, stride=2)
-        self.head = nn.Linear(64, 10)
-
-    def forward(self, x):
-        h = self.stage3(self.stage2(self.stage1(F.relu(self.stem(x)))))
-        return self.head(h.mean(dim=[2, 3]))
+Model = torch_ref.ResNet8
 
 
 def inputs(batch):

@@ -42,17 +42,9 @@ mkdir -p "$OUT" "$WORK"
 log() { echo "bench: $*" >&2; }
 
 # --- 1. packages --------------------------------------------------------
-missing=()
-for p in libopenblas-dev python3-matplotlib python3-torch python3-numpy g++ cmake ninja-build; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  log "installing ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+# What resc itself needs, plus the baselines' and the chart's packages;
+# also configures $BUILD.
+BUILD_DIR=$BUILD bash scripts/setup.sh libopenblas-dev python3-matplotlib >&2
 
 # OpenBLAS 0.3.21 does not know Zen 5 and falls back to its AVX2 (Haswell)
 # kernels there; its AVX-512 (SkylakeX) kernels run on any AVX-512 CPU and
@@ -65,11 +57,6 @@ if grep -qw avx512f /proc/cpuinfo; then
 fi
 
 # --- 2. resc, resrun and the OpenBLAS baseline ---------------------------
-if [ ! -f "$BUILD/build.ninja" ]; then
-  cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
-    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit >/dev/null
-fi
 ninja -C "$BUILD" ${JOBS:+-j "$JOBS"} resc resrun >/dev/null
 RESC=$BUILD/bin/resc RESRUN=$BUILD/bin/resrun
 # -march=native: the same host-CPU code generation resc uses.

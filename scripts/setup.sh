@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what resc needs to build and test on Debian 12 (as root), then
 # configures the build tree. Safe to run again: installs only what is missing.
+#   bash scripts/setup.sh [EXTRA_PACKAGE...]   (the benchmarks add theirs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,7 @@ PACKAGES=(
   libfmt-dev libgtest-dev
   python3-numpy python3-torch   # reference numbers for the end-to-end tests
   zlib1g-dev dataset-fashion-mnist  # the training example
+  "$@"
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -28,18 +28,31 @@ static bool needsPeeling(scf::ForOp loop) {
   return (*ub - *lb) % *step != 0;
 }
 
+/// Tiles `op` into the given tile sizes (0 = whole) and replaces it; the
+/// one place the three tiling levels below go through.
+static FailureOr<scf::SCFTilingResult>
+tile(RewriterBase &rewriter, Operation *op, ArrayRef<int64_t> sizes,
+     ArrayRef<int64_t> interchange = {},
+     scf::SCFTilingOptions::LoopType loopType = scf::SCFTilingOptions::LoopType::ForOp) {
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(op->getContext(), sizes));
+  if (!interchange.empty())
+    options.setInterchange(interchange);
+  options.setLoopType(loopType);
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op), options);
+  if (succeeded(tiled))
+    rewriter.replaceOp(op, tiled->replacements);
+  return tiled; // on failure the op stays whole, for the scalar fallback
+}
+
 /// Tiles `op` as the schedule says and peels partial tiles, innermost loop
 /// first so the outer peel copies already-peeled inner loops.
-static void tileAndPeel(RewriterBase &rewriter, TilingInterface op, const TileSchedule &s) {
-  scf::SCFTilingOptions options;
-  options.setTileSizes(getAsIndexOpFoldResult(op->getContext(), s.tileSizes));
-  if (!s.interchange.empty())
-    options.setInterchange(s.interchange);
-  rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(rewriter, op, options);
+static void tileAndPeel(RewriterBase &rewriter, Operation *op, const TileSchedule &s) {
+  FailureOr<scf::SCFTilingResult> tiled = tile(rewriter, op, s.tileSizes, s.interchange);
   if (failed(tiled))
-    return; // left whole; lowered by the scalar fallback
-  rewriter.replaceOp(op, tiled->replacements);
+    return;
   for (LoopLikeOpInterface loop : llvm::reverse(tiled->loops)) {
     auto forOp = dyn_cast<scf::ForOp>(loop.getOperation());
     if (!forOp || !needsPeeling(forOp))
@@ -55,16 +68,10 @@ static void tileDynamicDimsByOne(RewriterBase &rewriter, linalg::LinalgOp op) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (!llvm::any_of(ranges, ShapedType::isDynamic))
     return;
-  TileSchedule s;
+  SmallVector<int64_t> sizes;
   for (int64_t r : ranges)
-    s.tileSizes.push_back(ShapedType::isDynamic(r) ? 1 : 0);
-  scf::SCFTilingOptions options;
-  options.setTileSizes(getAsIndexOpFoldResult(op->getContext(), s.tileSizes));
-  rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTilingResult> tiled =
-      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()), options);
-  if (succeeded(tiled))
-    rewriter.replaceOp(op, tiled->replacements);
+    sizes.push_back(ShapedType::isDynamic(r) ? 1 : 0);
+  (void)tile(rewriter, op, sizes);
 }
 
 /// The outer level: an scf.forall over chunks the threads share. Returns
@@ -73,16 +80,12 @@ static linalg::LinalgOp distribute(RewriterBase &rewriter, linalg::LinalgOp op) 
   std::optional<SmallVector<int64_t>> tiles = chooseParallelTiles(op);
   if (!tiles)
     return op;
-  scf::SCFTilingOptions options;
-  options.setTileSizes(getAsIndexOpFoldResult(op->getContext(), *tiles));
-  options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-  rewriter.setInsertionPoint(op);
+  // One tiled op is expected; anything else is left as the scheduler made it.
   FailureOr<scf::SCFTilingResult> tiled =
-      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()), options);
-  if (failed(tiled) || tiled->tiledOps.size() != 1)
+      tile(rewriter, op, *tiles, {}, scf::SCFTilingOptions::LoopType::ForallOp);
+  if (failed(tiled))
     return op;
-  rewriter.replaceOp(op, tiled->replacements);
-  return cast<linalg::LinalgOp>(tiled->tiledOps.front());
+  return cast<linalg::LinalgOp>(tiled->tiledOps.back());
 }
 
 namespace {
@@ -114,7 +117,7 @@ struct ResTileForVectors : resc::impl::ResTileForVectorsBase<ResTileForVectors> 
         work.emplace_back(op, std::move(*s));
     }
     for (auto &[op, s] : work)
-      tileAndPeel(rewriter, cast<TilingInterface>(op.getOperation()), s);
+      tileAndPeel(rewriter, op, s);
 
     // Fold the peeled bounds into static slice types before looking for
     // what is still dynamic.
