@@ -61,3 +61,18 @@ func.func @residual(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   %2 = res.residual_add %1, skip %x : tensor<?x4xf32>
   return %2 : tensor<?x4xf32>
 }
+
+// causal_mask: fill where the last index exceeds the one before it.
+// CHECK-LABEL: func.func @causal_mask(
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]} ins(%{{.*}} : tensor<4x?x?xf32>)
+// CHECK: ^bb0(%[[IN:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[I:.*]] = linalg.index 1 : index
+// CHECK-NEXT: %[[J:.*]] = linalg.index 2 : index
+// CHECK-NEXT: %[[ABOVE:.*]] = arith.cmpi ugt, %[[J]], %[[I]] : index
+// CHECK-NEXT: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK-NEXT: %[[R:.*]] = arith.select %[[ABOVE]], %[[NEGINF]], %[[IN]] : f32
+// CHECK-NEXT: linalg.yield %[[R]] : f32
+func.func @causal_mask(%s: tensor<4x?x?xf32>) -> tensor<4x?x?xf32> {
+  %c = res.causal_mask %s {fill = 0xFFF0000000000000 : f64} : tensor<4x?x?xf32>
+  return %c : tensor<4x?x?xf32>
+}

@@ -220,3 +220,14 @@ func.func @slice(%c: tensor<?x48xf32>) -> tensor<?x32xf32> {
   %0 = res.slice %c dim 1 offset 16 size 32 : tensor<?x48xf32> -> tensor<?x32xf32>
   return %0 : tensor<?x32xf32>
 }
+
+// slice_grad: the adjoint inserted into zeros shaped like the input.
+// CHECK-LABEL: func.func @slice_grad(
+// CHECK-SAME: %[[G:[^:]+]]: tensor<?x2xf32>, %[[X:[^:]+]]: tensor<?x6xf32>)
+// CHECK: %[[E:.*]] = tensor.empty(%{{.*}}) : tensor<?x6xf32>
+// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E]] : tensor<?x6xf32>)
+// CHECK: tensor.insert_slice %[[G]] into %[[Z]][0, 3] [%{{.*}}, 2] [1, 1] : tensor<?x2xf32> into tensor<?x6xf32>
+func.func @slice_grad(%g: tensor<?x2xf32>, %x: tensor<?x6xf32>) -> tensor<?x6xf32> {
+  %0 = res.slice_grad %g, %x dim 1 offset 3 : (tensor<?x2xf32>, tensor<?x6xf32>) -> tensor<?x6xf32>
+  return %0 : tensor<?x6xf32>
+}

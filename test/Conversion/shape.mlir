@@ -35,3 +35,24 @@ func.func @instance(%s: tensor<8x4x8xf32>) -> tensor<4x8xf32> {
   %0 = res.instance %s[3] : tensor<8x4x8xf32> -> tensor<4x8xf32>
   return %0 : tensor<4x8xf32>
 }
+
+// split_dim / merge_dims: expand_shape / collapse_shape of one group; a
+// dynamic split size is the source size divided by the parts.
+// CHECK-LABEL: func.func @split_merge(
+// CHECK: %[[E:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0], [1], [2, 3]] output_shape [%{{.*}}, %{{.*}}, 4, 32] : tensor<?x?x128xf32> into tensor<?x?x4x32xf32>
+// CHECK-NEXT: %[[C:.*]] = tensor.collapse_shape %[[E]] {{\[}}[0], [1], [2, 3]] : tensor<?x?x4x32xf32> into tensor<?x?x128xf32>
+// CHECK-NEXT: return %[[C]]
+func.func @split_merge(%x: tensor<?x?x128xf32>) -> tensor<?x?x128xf32> {
+  %h = res.split_dim %x dim 2 into 4 : tensor<?x?x128xf32> -> tensor<?x?x4x32xf32>
+  %m = res.merge_dims %h dim 2 : tensor<?x?x4x32xf32> -> tensor<?x?x128xf32>
+  return %m : tensor<?x?x128xf32>
+}
+
+// CHECK-LABEL: func.func @split_dynamic(
+// CHECK: %[[D:.*]] = tensor.dim %{{.*}}, %{{.*}} : tensor<2x?xf32>
+// CHECK: %[[Q:.*]] = arith.divui %[[D]], %{{.*}} : index
+// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2]] output_shape [2, 3, %[[Q]]] : tensor<2x?xf32> into tensor<2x3x?xf32>
+func.func @split_dynamic(%x: tensor<2x?xf32>) -> tensor<2x3x?xf32> {
+  %h = res.split_dim %x dim 1 into 3 : tensor<2x?xf32> -> tensor<2x3x?xf32>
+  return %h : tensor<2x3x?xf32>
+}

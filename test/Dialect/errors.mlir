@@ -665,3 +665,35 @@ func.func @instance_rank(%W: tensor<f32>) {
   %0 = res.instance %W[0] : tensor<f32> -> tensor<f32>
   return
 }
+
+// -----
+
+func.func @split_dim_indivisible(%x: tensor<2x10xf32>) {
+  // expected-error @+1 {{'res.split_dim' op dimension 1 of input 'tensor<2x10xf32>' (size 10) is not divisible into 4 parts}}
+  %0 = res.split_dim %x dim 1 into 4 : tensor<2x10xf32> -> tensor<2x4x2xf32>
+  return
+}
+
+// -----
+
+func.func @split_dim_parts(%x: tensor<2x?xf32>) {
+  // expected-error @+1 {{'res.split_dim' op parts must be positive, got 0}}
+  %0 = res.split_dim %x dim 1 into 0 : tensor<2x?xf32> -> tensor<2x0x?xf32>
+  return
+}
+
+// -----
+
+func.func @merge_dims_last(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'res.merge_dims' op dim 1 is the last dimension of input 'tensor<2x3xf32>'; there is no dimension 2 to merge with}}
+  %0 = res.merge_dims %x dim 1 : tensor<2x3xf32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @causal_mask_rank(%x: tensor<5xf32>) {
+  // expected-error @+1 {{'res.causal_mask' op needs an input of rank >= 2, got 'tensor<5xf32>'}}
+  %0 = res.causal_mask %x {fill = 0.0 : f64} : tensor<5xf32>
+  return
+}

@@ -198,3 +198,19 @@ func.func @layer_norm_grad_features(%x: tensor<?x8xf32>, %w: tensor<4xf32>) {
   %0:3 = res.layer_norm_grad %x, %w, %x : (tensor<?x8xf32>, tensor<4xf32>, tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<4xf32>, tensor<4xf32>)
   return
 }
+
+// -----
+
+func.func @slice_grad_range(%g: tensor<128x128xf32>, %w: tensor<384x128xf32>) {
+  // expected-error @+1 {{'res.slice_grad' op slice at offset 300 of 'tensor<128x128xf32>' does not fit in dimension 0 of input 'tensor<384x128xf32>'}}
+  %0 = res.slice_grad %g, %w dim 0 offset 300 : (tensor<128x128xf32>, tensor<384x128xf32>) -> tensor<384x128xf32>
+  return
+}
+
+// -----
+
+func.func @slice_grad_shape(%g: tensor<128x64xf32>, %w: tensor<384x128xf32>) {
+  // expected-error @+1 {{'res.slice_grad' op grad 'tensor<128x64xf32>' and input 'tensor<384x128xf32>' must agree in every dimension but 0}}
+  %0 = res.slice_grad %g, %w dim 0 offset 0 : (tensor<128x64xf32>, tensor<384x128xf32>) -> tensor<384x128xf32>
+  return
+}

@@ -106,3 +106,11 @@ func.func @layers(%x: tensor<?x16x28x28xf32>, %w: tensor<32x16x3x3xf32>, %dy: te
   %6:3 = res.layer_norm_grad %h, %d, %h {eps = 1.0e-3 : f64} : (tensor<?x?x8xf32>, tensor<8xf32>, tensor<?x?x8xf32>) -> (tensor<?x?x8xf32>, tensor<8xf32>, tensor<8xf32>)
   return
 }
+
+// CHECK-LABEL: func.func @slice_grad
+// CHECK-SAME: (%[[G:.*]]: tensor<128x128xf32>, %[[W:.*]]: tensor<384x128xf32>)
+func.func @slice_grad(%g: tensor<128x128xf32>, %w: tensor<384x128xf32>) -> tensor<384x128xf32> {
+  // CHECK: res.slice_grad %[[G]], %[[W]] dim 0 offset 128 : (tensor<128x128xf32>, tensor<384x128xf32>) -> tensor<384x128xf32>
+  %0 = res.slice_grad %g, %w dim 0 offset 128 : (tensor<128x128xf32>, tensor<384x128xf32>) -> tensor<384x128xf32>
+  return %0 : tensor<384x128xf32>
+}

@@ -205,3 +205,15 @@ func.func @refined_result(%x: tensor<?x784xf32>, %w: tensor<512x784xf32>) -> ten
   %0 = res.linear %x, %w : (tensor<?x784xf32>, tensor<512x784xf32>) -> tensor<8x512xf32>
   return %0 : tensor<8x512xf32>
 }
+
+// CHECK-LABEL: func.func @heads
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?x128xf32>, %[[S:.*]]: tensor<8x4x?x?xf32>)
+func.func @heads(%x: tensor<?x?x128xf32>, %s: tensor<8x4x?x?xf32>) -> (tensor<?x?x128xf32>, tensor<8x4x?x?xf32>) {
+  // CHECK: %[[H:.*]] = res.split_dim %[[X]] dim 2 into 4 : tensor<?x?x128xf32> -> tensor<?x?x4x32xf32>
+  %h = res.split_dim %x dim 2 into 4 : tensor<?x?x128xf32> -> tensor<?x?x4x32xf32>
+  // CHECK: res.merge_dims %[[H]] dim 2 : tensor<?x?x4x32xf32> -> tensor<?x?x128xf32>
+  %m = res.merge_dims %h dim 2 : tensor<?x?x4x32xf32> -> tensor<?x?x128xf32>
+  // CHECK: res.causal_mask %[[S]] {fill = 0xFFF0000000000000 : f64} : tensor<8x4x?x?xf32>
+  %c = res.causal_mask %s {fill = 0xFFF0000000000000 : f64} : tensor<8x4x?x?xf32>
+  return %m, %c : tensor<?x?x128xf32>, tensor<8x4x?x?xf32>
+}

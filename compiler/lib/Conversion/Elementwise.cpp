@@ -116,6 +116,30 @@ struct DropoutLowering : OpConversionPattern<res::DropoutOp> {
   }
 };
 
+/// select(j > i, fill, x) with i, j the indices of the last two dims.
+struct CausalMaskLowering : OpConversionPattern<res::CausalMaskOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(res::CausalMaskOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Value x = adaptor.getInput();
+    auto type = cast<RankedTensorType>(x.getType());
+    int64_t rank = type.getRank();
+    double fillValue = op.getFill().convertToDouble();
+    Value result = mapLike(
+        rewriter, op.getLoc(), x, x, AffineMap::getMultiDimIdentityMap(rank, getContext()),
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          Value i = linalg::IndexOp::create(b, loc, rank - 2);
+          Value j = linalg::IndexOp::create(b, loc, rank - 1);
+          Value above = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, j, i);
+          return arith::SelectOp::create(b, loc, above,
+                                         floatConst(b, loc, args[0].getType(), fillValue),
+                                         args[0]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct ConstantLowering : OpConversionPattern<res::ConstantOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(res::ConstantOp op, OpAdaptor,
@@ -140,5 +164,6 @@ void resc::populateElementwisePatterns(RewritePatternSet &patterns) {
                ElementwiseLowering<res::SiluOp, silu>, ElementwiseLowering<res::TanhOp, tanhFn>,
                ElementwiseLowering<res::ExpOp, expFn>, ElementwiseLowering<res::LogOp, logFn>,
                ElementwiseLowering<res::SqrtOp, sqrtFn>,
-               ElementwiseLowering<res::GeluOp, gelu>, DropoutLowering, ConstantLowering>(ctx);
+               ElementwiseLowering<res::GeluOp, gelu>, DropoutLowering, CausalMaskLowering,
+               ConstantLowering>(ctx);
 }

@@ -362,6 +362,24 @@ struct SliceLowering : OpConversionPattern<res::SliceOp> {
   }
 };
 
+/// The adjoint inserted into a zero tensor shaped like the input.
+struct SliceGradLowering : OpConversionPattern<res::SliceGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(res::SliceGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value g = adaptor.getGrad(), x = adaptor.getInput();
+    auto type = cast<RankedTensorType>(op.getType());
+    Value zeros = fill(rewriter, loc, emptyTensor(rewriter, loc, type, {x}), 0.0);
+    SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
+    offsets[op.getDim()] = rewriter.getIndexAttr(op.getOffset());
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, g);
+    SmallVector<OpFoldResult> strides(type.getRank(), rewriter.getIndexAttr(1));
+    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(op, g, zeros, offsets, sizes, strides);
+    return success();
+  }
+};
+
 } // namespace
 
 void resc::populateGradientPatterns(RewritePatternSet &patterns) {
@@ -373,5 +391,6 @@ void resc::populateGradientPatterns(RewritePatternSet &patterns) {
                ActivationGradLowering<res::SigmoidGradOp, sigmoidGrad>,
                SoftmaxGradLowering<res::SoftmaxGradOp, false>,
                SoftmaxGradLowering<res::LogSoftmaxGradOp, true>, CrossEntropyGradLowering,
-               MseGradLowering, LinearWeightGradLowering, SliceLowering>(patterns.getContext());
+               MseGradLowering, LinearWeightGradLowering, SliceLowering,
+               SliceGradLowering>(patterns.getContext());
 }

@@ -1,4 +1,4 @@
-//===- Shape.cpp - reshape, transpose, concat, instance ---------*- C++ -*-===//
+//===- Shape.cpp - reshape, transpose, concat, split/merge, instance ------===//
 
 #include "Utils.h"
 #include "res/ResOps.h"
@@ -115,6 +115,35 @@ struct ConcatLowering : OpConversionPattern<res::ConcatOp> {
   }
 };
 
+/// res.split_dim: an expand_shape of one dim into [parts, size / parts].
+struct SplitDimLowering : OpConversionPattern<res::SplitDimOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(res::SplitDimOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Value split = splitDim(rewriter, op.getLoc(), adaptor.getInput(), op.getDim(), op.getParts());
+    if (split.getType() != op.getType())
+      split = tensor::CastOp::create(rewriter, op.getLoc(), op.getType(), split);
+    rewriter.replaceOp(op, split);
+    return success();
+  }
+};
+
+/// res.merge_dims: a collapse_shape of dims dim and dim + 1.
+struct MergeDimsLowering : OpConversionPattern<res::MergeDimsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(res::MergeDimsOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    SmallVector<ReassociationIndices> groups;
+    for (int64_t i = 0, dim = op.getDim(); i < type.getRank(); ++i)
+      groups.push_back(i < dim ? ReassociationIndices{i}
+                       : i == dim ? ReassociationIndices{i, i + 1}
+                                  : ReassociationIndices{i + 1});
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, type, adaptor.getInput(), groups);
+    return success();
+  }
+};
+
 /// res.instance %stack {index = i}: the i-th slice, leading dim dropped.
 struct InstanceLowering : OpConversionPattern<res::InstanceOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -140,6 +169,7 @@ Value resc::sliceInstance(OpBuilder &b, Location loc, Value stack, Value index) 
 }
 
 void resc::populateShapePatterns(RewritePatternSet &patterns) {
-  patterns.add<ReshapeLowering, TransposeLowering, ConcatLowering, InstanceLowering>(
+  patterns.add<ReshapeLowering, TransposeLowering, ConcatLowering, SplitDimLowering,
+               MergeDimsLowering, InstanceLowering>(
       patterns.getContext());
 }

@@ -272,9 +272,14 @@ Value resc::splitDim(OpBuilder &b, Location loc, Value value, int64_t dim, int64
   for (int64_t i = 0; i < t.getRank(); ++i) {
     int64_t out = shape.size();
     if (i == dim) {
-      int64_t per = t.getDimSize(i) / groups; // channel dims are static
-      shape.append({groups, per});
-      sizes.append({b.getIndexAttr(groups), b.getIndexAttr(per)});
+      int64_t size = t.getDimSize(i);
+      OpFoldResult per = b.getIndexAttr(size / groups);
+      if (ShapedType::isDynamic(size))
+        per = arith::DivUIOp::create(b, loc, tensor::DimOp::create(b, loc, value, i),
+                                     arith::ConstantIndexOp::create(b, loc, groups))
+                  .getResult();
+      shape.append({groups, ShapedType::isDynamic(size) ? size : size / groups});
+      sizes.append({b.getIndexAttr(groups), per});
       reassoc.push_back({out, out + 1});
     } else {
       shape.push_back(t.getDimSize(i));

@@ -97,8 +97,8 @@ mlir::Value collapseToVector(mlir::OpBuilder &b, mlir::Location loc, mlir::Value
 mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                        llvm::ArrayRef<int64_t> pad, double value);
 
-/// `value` with the static dim `dim` split into [groups, size / groups]
-/// (how grouped convolutions see their channels).
+/// `value` with dim `dim` split into [groups, size / groups] (how grouped
+/// convolutions see their channels, and attention its heads).
 mlir::Value splitDim(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
                      int64_t dim, int64_t groups);
 

@@ -15,7 +15,7 @@
 using namespace mlir;
 
 llvm::StringRef resc::trainingPipeline() {
-  return "res-derive-backward, res-build-train-step, canonicalize, cse";
+  return "res-decompose, res-derive-backward, res-build-train-step, canonicalize, cse";
 }
 
 llvm::StringRef resc::resToLinalgPipeline() {
@@ -39,7 +39,7 @@ llvm::StringRef resc::linalgToLLVMPipeline() {
          // their bodies sit in memref.alloca_scope, which must be lowered
          // while they are still one block (before scf-to-cf).
          "scf-forall-to-parallel, convert-scf-to-openmp, "
-         "lower-affine, expand-strided-metadata, lower-affine, "
+         "lower-affine, res-expand-shape-to-cast, expand-strided-metadata, lower-affine, "
          "convert-math-to-llvm, convert-math-to-libm, "
          "convert-vector-to-llvm{vector-contract-lowering=outerproduct "
          "vector-transpose-lowering=shuffle16x16}, finalize-memref-to-llvm, "

@@ -58,6 +58,31 @@ def ResInferShapes : Pass<"res-infer-shapes", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def ResDecompose : Pass<"res-decompose"> {
+  let summary = "Expand composite layers into primitive res ops";
+  let description = [{
+    Rewrites each composite op into the primitive res ops it is made of, so
+    that lowering, fusion and differentiation (every primitive has its
+    vector-Jacobian product) need nothing of their own for it. One rewrite
+    pattern per composite op; today `res.self_attention`, which becomes
+    PyTorch's `multi_head_attention_forward`:
+
+    ```
+    q, k, v = linear(x, W_i[0:d], b_i[0:d]), linear(x, W_i[d:2d], ...), ...
+    q, k, v = each split_dim(dim 2 into heads), transpose(1, 2)   [N, H, T, d/H]
+    s = matmul(q / sqrt(d/H), transpose(k, 2, 3))                  [N, H, T, T]
+    s = causal_mask(s, fill = -inf)                                (causal only)
+    o = matmul(softmax(s, dim 3), v)                               [N, H, T, d/H]
+    y = linear(merge_dims(transpose(o, 1, 2), dim 2), W_o, b_o)    [N, T, d]
+    ```
+
+    The packed in-projection is sliced along its rows (`res.slice`), not the
+    activations, so the adjoints of the slices are three small weight
+    pieces rather than three copies of `[N, T, 3d]`.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def ResDeriveBackward : Pass<"res-derive-backward", "::mlir::ModuleOp"> {
   let summary = "Build <Model>_loss_grad from <Model>_loss by reverse-mode AD";
   let description = [{

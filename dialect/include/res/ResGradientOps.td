@@ -243,7 +243,7 @@ def Res_LinearWeightGradOp : Res_PureOp<"linear_weight_grad"> {
   }];
 }
 
-def Res_SliceOp : Res_PureOp<"slice"> {
+def Res_SliceOp : Res_PureOp<"slice", [Res_HasVJP]> {
   let summary = "A contiguous slice along one dimension";
   let description = [{
     Elements `offset` to `offset + size - 1` of `input` along `dim`; the
@@ -261,6 +261,26 @@ def Res_SliceOp : Res_PureOp<"slice"> {
   let assemblyFormat = [{
     $input `dim` $dim `offset` $offset `size` $size attr-dict `:`
     type($input) `->` type($result)
+  }];
+}
+
+def Res_SliceGradOp : Res_PureOp<"slice_grad"> {
+  let summary = "Adjoint of res.slice: the slice's adjoint placed in zeros";
+  let description = [{
+    A tensor of `input`'s type that is zero except for elements `offset` to
+    `offset + size - 1` along `dim`, which hold `grad` (`size` is `grad`'s
+    size along `dim`). `grad` has the other dimensions of `input`.
+
+    ```mlir
+    %dx = res.slice_grad %dy, %x dim 0 offset 128 : (tensor<128x128xf32>, tensor<384x128xf32>) -> tensor<384x128xf32>
+    ```
+  }];
+  let arguments = (ins Res_FloatTensor:$grad, Res_FloatTensor:$input,
+                       I64Attr:$dim, I64Attr:$offset);
+  let results = (outs Res_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $input `dim` $dim `offset` $offset attr-dict `:`
+    functional-type(operands, results)
   }];
 }
 

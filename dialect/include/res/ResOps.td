@@ -362,6 +362,43 @@ def Res_TransposeOp : Res_PureOp<"transpose", [Res_HasVJP]> {
   let hasFolder = 1;
 }
 
+def Res_SplitDimOp : Res_PureOp<"split_dim", [Res_HasVJP]> {
+  let summary = "Split one dimension in two, like torch.Tensor.unflatten";
+  let description = [{
+    Splits dimension `dim` of `input` (size `S`) into two dimensions
+    `[parts, S / parts]`, keeping the row-major order of the elements. `S`
+    must be divisible by `parts` when it is static. Multi-head attention
+    uses it to give each head its own dimension without knowing `N` or `T`
+    (which `res.reshape`, with its single `-1`, could not).
+
+    ```mlir
+    %h = res.split_dim %x dim 2 into 4 : tensor<?x?x128xf32> -> tensor<?x?x4x32xf32>
+    ```
+  }];
+  let arguments = (ins Res_Tensor:$input, I64Attr:$dim, I64Attr:$parts);
+  let results = (outs Res_Tensor:$result);
+  let assemblyFormat = [{
+    $input `dim` $dim `into` $parts attr-dict `:` type($input) `->` type($result)
+  }];
+}
+
+def Res_MergeDimsOp : Res_PureOp<"merge_dims", [Res_HasVJP]> {
+  let summary = "Merge two adjacent dimensions, like torch.flatten(x, dim, dim + 1)";
+  let description = [{
+    Merges dimensions `dim` and `dim + 1` of `input` into one, keeping the
+    row-major order of the elements: the inverse of `res.split_dim`.
+
+    ```mlir
+    %x = res.merge_dims %h dim 2 : tensor<?x?x4x32xf32> -> tensor<?x?x128xf32>
+    ```
+  }];
+  let arguments = (ins Res_Tensor:$input, I64Attr:$dim);
+  let results = (outs Res_Tensor:$result);
+  let assemblyFormat = [{
+    $input `dim` $dim attr-dict `:` type($input) `->` type($result)
+  }];
+}
+
 def Res_ConcatOp : Res_PureOp<"concat", [Res_HasVJP]> {
   let summary = "Concatenate tensors along a dimension, like torch.cat";
   let description = [{
@@ -523,6 +560,22 @@ class Res_Pool2dOp<string mnemonic, string what>
 
 def Res_MaxPool2dOp : Res_Pool2dOp<"max_pool2d", "Max">;
 def Res_AvgPool2dOp : Res_Pool2dOp<"avg_pool2d", "Average">;
+
+def Res_CausalMaskOp : Res_UnaryElementwiseOp<"causal_mask", [Res_HasVJP]> {
+  let summary = "Replace the entries above the diagonal of the last two dims";
+  let description = [{
+    Element `[..., i, j]` of `input` (rank >= 2) with `j > i` becomes `fill`;
+    the others are kept. With `fill = -inf` before a softmax over the last
+    dimension, position `i` attends only to positions `<= i`, as PyTorch's
+    causal attention mask; the adjoint is the same op with `fill = 0`.
+
+    ```mlir
+    %m = res.causal_mask %s {fill = 0xFFF0000000000000 : f64} : tensor<8x4x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Res_FloatTensor:$input, F64Attr:$fill);
+  let hasVerifier = 1;
+}
 
 def Res_SelfAttentionOp : Res_PureOp<"self_attention"> {
   let summary = "Multi-head self-attention, like torch.nn.MultiheadAttention";

@@ -9,6 +9,7 @@
 // broadcasting stretched it; residual_add: dbranch = dskip = dy.
 //   neg: -dy   exp: dy * y   log: dy / x   sqrt: dy / y * 0.5
 //   dropout: dy (the gradient is taken in eval mode)
+//   causal_mask: causal_mask(dy) with fill 0 (masked entries are constants)
 //   relu, gelu, silu (from x) and tanh, sigmoid (from y): res.<f>_grad.
 //
 //===----------------------------------------------------------------------===//
@@ -155,4 +156,11 @@ RES_VJP(TanhOp) {
 RES_VJP(SigmoidOp) {
   return activationVJP<SigmoidGradOp>(*this, builder, resultGrads, needed,
                                       operandGrads, getResult());
+}
+
+RES_VJP(CausalMaskOp) {
+  RES_VJP_BEGIN
+  if (v.needs(0))
+    v.set(0, v.make<CausalMaskOp>(dy, builder.getF64FloatAttr(0.0)));
+  return v.finish();
 }

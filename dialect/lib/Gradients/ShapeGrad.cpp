@@ -4,6 +4,9 @@
 //                                              which becomes the -1)
 //   transpose: dx = transpose(dy, dim0, dim1)
 //   concat:    dx_i = slice(dy, dim, offset_i, size_i)   (static sizes)
+//   slice:     dx = slice_grad(dy, x, dim, offset)    (zeros elsewhere)
+//   split_dim: dx = merge_dims(dy, dim)
+//   merge_dims: dx = split_dim(dy, dim, size of x's dim)
 //
 //===----------------------------------------------------------------------===//
 
@@ -56,5 +59,32 @@ RES_VJP(ConcatOp) {
                                builder.getI64IntegerAttr(size)));
     offset += size;
   }
+  return v.finish();
+}
+
+RES_VJP(SliceOp) {
+  RES_VJP_BEGIN
+  if (v.needs(0))
+    v.set(0, v.make<SliceGradOp>(dy, getInput(), getDimAttr(), getOffsetAttr()));
+  return v.finish();
+}
+
+RES_VJP(SplitDimOp) {
+  RES_VJP_BEGIN
+  if (v.needs(0))
+    v.set(0, v.make<MergeDimsOp>(dy, getDimAttr()));
+  return v.finish();
+}
+
+RES_VJP(MergeDimsOp) {
+  RES_VJP_BEGIN
+  if (!v.needs(0))
+    return v.finish();
+  int64_t dim = getDim();
+  int64_t parts = cast<RankedTensorType>(getInput().getType()).getDimSize(dim);
+  if (ShapedType::isDynamic(parts))
+    return v.fail("cannot build the adjoint of a merge_dims whose dimension " +
+                  Twine(dim) + " is dynamic");
+  v.set(0, v.make<SplitDimOp>(dy, getDimAttr(), builder.getI64IntegerAttr(parts)));
   return v.finish();
 }

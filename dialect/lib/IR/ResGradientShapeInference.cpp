@@ -207,3 +207,33 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
   inferred.push_back(RankedTensorType::get(shape, x->getElementType()));
   return success();
 }
+
+LogicalResult SliceGradOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  StringRef name = getOperationName();
+  auto g = getRanked(loc, name, adaptor.getGrad(), "grad");
+  auto x = getRanked(loc, name, adaptor.getInput(), "input");
+  if (failed(g) || failed(x) ||
+      failed(checkElementType(loc, name, *x, "input", *g, "grad")))
+    return failure();
+  if (!adaptor.getDimAttr() || !adaptor.getOffsetAttr())
+    return opError(loc, name, "requires 'dim' and 'offset' attributes");
+  int64_t dim = adaptor.getDimAttr().getInt();
+  int64_t offset = adaptor.getOffsetAttr().getInt();
+  if (failed(checkDimIndex(loc, name, "dim", dim, *x)))
+    return failure();
+  bool match = g->getRank() == x->getRank();
+  for (int64_t i = 0; match && i < g->getRank(); ++i)
+    match = i == dim || compatible(g->getDimSize(i), x->getDimSize(i));
+  if (!match)
+    return opError(loc, name, "grad ", q(*g), " and input ", q(*x),
+                   " must agree in every dimension but ", dim);
+  int64_t size = g->getDimSize(dim), extent = x->getDimSize(dim);
+  if (offset < 0 || (!isDyn(size) && !isDyn(extent) && offset + size > extent))
+    return opError(loc, name, "slice at offset ", offset, " of ", q(*g),
+                   " does not fit in dimension ", dim, " of input ", q(*x));
+  inferred.push_back(*x);
+  return success();
+}

@@ -65,6 +65,13 @@ LogicalResult DropoutOp::verify() {
   return success();
 }
 
+LogicalResult CausalMaskOp::verify() {
+  auto type = cast<RankedTensorType>(getInput().getType());
+  if (type.getRank() < 2)
+    return emitOpError("needs an input of rank >= 2, got ") << shape::q(type);
+  return success();
+}
+
 template <typename OpTy>
 static LogicalResult verifySoftmaxLike(OpTy op) {
   int64_t dim = op.getDimAttr().getInt();

@@ -364,6 +364,58 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult SplitDimOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &inferred) {
+  StringRef name = getOperationName();
+  auto x = getRanked(loc, name, adaptor.getInput(), "input");
+  if (failed(x))
+    return failure();
+  if (!adaptor.getDimAttr() || !adaptor.getPartsAttr())
+    return opError(loc, name, "requires 'dim' and 'parts' attributes");
+  int64_t dim = adaptor.getDimAttr().getInt();
+  int64_t parts = adaptor.getPartsAttr().getInt();
+  if (failed(checkDimIndex(loc, name, "dim", dim, *x)))
+    return failure();
+  if (parts <= 0)
+    return opError(loc, name, "parts must be positive, got ", parts);
+  int64_t size = x->getDimSize(dim);
+  if (!isDyn(size) && size % parts != 0)
+    return opError(loc, name, "dimension ", dim, " of input ", q(*x),
+                   " (size ", size, ") is not divisible into ", parts,
+                   " parts");
+  SmallVector<int64_t> shape(x->getShape());
+  shape[dim] = isDyn(size) ? kDyn : size / parts;
+  shape.insert(shape.begin() + dim, parts);
+  inferred.push_back(RankedTensorType::get(shape, x->getElementType()));
+  return success();
+}
+
+LogicalResult MergeDimsOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  StringRef name = getOperationName();
+  auto x = getRanked(loc, name, adaptor.getInput(), "input");
+  if (failed(x))
+    return failure();
+  if (!adaptor.getDimAttr())
+    return opError(loc, name, "requires a 'dim' attribute");
+  int64_t dim = adaptor.getDimAttr().getInt();
+  if (failed(checkDimIndex(loc, name, "dim", dim, *x)))
+    return failure();
+  if (dim + 1 >= x->getRank())
+    return opError(loc, name, "dim ", dim, " is the last dimension of input ",
+                   q(*x), "; there is no dimension ", dim + 1, " to merge with");
+  SmallVector<int64_t> shape(x->getShape());
+  int64_t a = shape[dim], b = shape[dim + 1];
+  shape[dim] = isDyn(a) || isDyn(b) ? kDyn : a * b;
+  shape.erase(shape.begin() + dim + 1);
+  inferred.push_back(RankedTensorType::get(shape, x->getElementType()));
+  return success();
+}
+
 LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,

@@ -344,8 +344,82 @@ class Twice(nn.Module):
         return [x, rng.integers(0, 3, n).astype(np.int32)] if entry == "loss" else [x]
 
 
+class Attn(nn.Module):
+    """Inputs/attention.res; inputs [N, 5, 8]."""
+
+    def __init__(self):
+        super().__init__()
+        self.causal = nn.MultiheadAttention(8, 2, batch_first=True)
+        self.full = nn.MultiheadAttention(8, 4, batch_first=True)
+        self.out = nn.Linear(8, 3)
+
+    def forward(self, x):
+        t = x.shape[1]
+        mask = torch.triu(torch.full((t, t), float("-inf")), diagonal=1)
+        h = x + self.causal(x, x, x, attn_mask=mask, need_weights=False)[0]
+        return self.out(h + self.full(h, h, h, need_weights=False)[0])
+
+    def loss(self, x, y):
+        logits = self.forward(x)
+        return F.cross_entropy(logits.reshape(-1, 3), y.reshape(-1).long())
+
+    @staticmethod
+    def inputs(rng, n, entry):
+        x = rng.standard_normal((n, 5, 8)).astype(np.float32)
+        return [x, rng.integers(0, 3, (n, 5)).astype(np.int32)] if entry == "loss" else [x]
+
+
+class TinyLayer(nn.Module):
+    """examples/tinylm.res's pre-norm transformer Layer."""
+
+    def __init__(self, d, heads, hidden):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(d)
+        self.attn = nn.MultiheadAttention(d, heads, batch_first=True)
+        self.ln2 = nn.LayerNorm(d)
+        self.fc1 = nn.Linear(d, hidden)
+        self.fc2 = nn.Linear(hidden, d)
+
+    def forward(self, x):
+        t = x.shape[1]
+        causal = torch.triu(torch.full((t, t), float("-inf")), diagonal=1)
+        h = self.ln1(x)
+        x = x + self.attn(h, h, h, attn_mask=causal, need_weights=False)[0]
+        return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
+
+
+class TinyLM(nn.Module):
+    """examples/tinylm.res (vocab 256, d 128, 4 layers); inputs [N, 12]."""
+    T = 12
+
+    def __init__(self, vocab=256, d=128, depth=4):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, d)
+        self.layers = nn.Sequential(*[TinyLayer(d, 4, 4 * d) for _ in range(depth)])
+        self.ln = nn.LayerNorm(d)
+        self.head = nn.Linear(d, vocab, bias=False)
+
+    def forward(self, tokens):
+        return self.head(self.ln(self.layers(self.embed(tokens.long()))))
+
+    def loss(self, tokens, nxt):
+        logits = self.forward(tokens)
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), nxt.reshape(-1).long())
+
+    adam_eps = 1e-8
+
+    def optimizer(self, lr):  # as declared in examples/tinylm.res: AdamW()
+        return torch.optim.AdamW(self.parameters(), lr=lr, eps=self.adam_eps)
+
+    @staticmethod
+    def inputs(rng, n, entry):
+        seq = rng.integers(0, 256, (n, TinyLM.T + 1)).astype(np.int32)
+        return [seq[:, :-1].copy(), seq[:, 1:].copy()] if entry == "loss" else [seq[:, :-1].copy()]
+
+
 MODELS = {"longskip": LongSkip, "shared": Shared, "seq": Seq, "resnet8": ResNet8, "nnops": NNOps,
-          "nngrad": NNGrad, "symconv": SymConv, "bntwice": Twice}
+          "nngrad": NNGrad, "symconv": SymConv, "bntwice": Twice, "tinylm": TinyLM,
+          "attn": Attn}
 
 
 def train(model, ins, args):
@@ -390,6 +464,7 @@ def main():
     p.add_argument("--train-steps", type=int, default=0,
                    help="run K steps of the model's optimizer on the loss inputs")
     p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--adam-eps", type=float, help="tinylm: AdamW's eps (default 1e-8)")
     p.add_argument("--params-out", help="after training: parameters and buffers")
     p.add_argument("--state-out", help="after training: optimizer state, resc's names")
     args = p.parse_args()
@@ -401,6 +476,8 @@ def main():
         model = Features()
     elif args.model in MODELS:
         model = MODELS[args.model]()
+        if args.adam_eps is not None:
+            model.adam_eps = args.adam_eps
     else:
         sys.exit(f"unknown model {args.model}")
     state = {k: torch.from_numpy(v) for k, v in safetensors_io.load(args.params).items()}

@@ -28,6 +28,35 @@ def ResConvertToLinalg : Pass<"res-convert-to-linalg", "mlir::ModuleOp"> {
   ];
 }
 
+def ResExpandShapeToCast : Pass<"res-expand-shape-to-cast"> {
+  let summary = "Rewrite memref.expand_shape with several dynamic sizes per group";
+  let description = [{
+    MLIR 22's `expand-strided-metadata` crashes (a null size in
+    `memref.reinterpret_cast`'s builder) on a `memref.expand_shape` that
+    splits one dimension into two or more dynamic ones, such as
+    `[N * T, C] -> [N, T, C]` in the adjoint of a rank-3 cross-entropy.
+    This pass, run just before it, rewrites exactly those expansions into
+    `memref.extract_strided_metadata` + `memref.reinterpret_cast`: within a
+    group the innermost new dimension keeps the source dimension's stride
+    and each outer one is the next stride times the next size. Other
+    expansions are left to the upstream pass.
+
+    Example:
+    ```mlir
+    %e = memref.expand_shape %a [[0, 1], [2]] output_shape [%n, %t, 16]
+        : memref<?x16xf32> into memref<?x?x16xf32>
+    ```
+    becomes
+    ```mlir
+    %base, %offset, %sizes:2, %strides:2 = memref.extract_strided_metadata %a
+    %s0 = arith.muli %t, %strides#0 : index
+    %e = memref.reinterpret_cast %base to offset: [%offset], sizes: [%n, %t, 16],
+        strides: [%s0, %strides#0, 1] : memref<f32> to memref<?x?x16xf32>
+    ```
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
 def ResCopyToLinalg : Pass<"res-copy-to-linalg"> {
   let summary = "Turn memref.copy into linalg.copy so copies become loops";
   let description = [{
