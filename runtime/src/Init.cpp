@@ -105,6 +105,16 @@ bool isInteger(int32_t dtype) { return dtype == RESC_I32 || dtype == RESC_I64; }
 
 // Fills `count` elements of `dtype` at `data` from `spec`.
 void fill(void *data, int32_t dtype, int64_t count, const InitSpec &spec, Rng &rng) {
+  if (spec.kind == InitSpec::Seed) { // random bits (parseInit allows integers only)
+    for (int64_t i = 0; i < count; ++i) {
+      uint64_t bits = rng.next();
+      if (dtype == RESC_I64)
+        std::memcpy(static_cast<char *>(data) + 8 * i, &bits, 8);
+      else
+        std::memcpy(static_cast<char *>(data) + 4 * i, &bits, 4);
+    }
+    return;
+  }
   for (int64_t i = 0; i < count; ++i) {
     double x = spec.value;
     if (spec.kind == InitSpec::Uniform)
@@ -171,6 +181,13 @@ resc_error *parseInit(const char *text, int32_t dtype, InitSpec &out) {
     out = {InitSpec::Constant, 1.0};
     return nullptr;
   }
+  if (init == "seed") { // e.g. dropout.seed: the generator's key, from the init seed
+    if (!isInteger(dtype))
+      return makeError("init 'seed' fills integer tensors, but the tensor is %s",
+                       resc_dtype_name(dtype));
+    out = {InitSpec::Seed, 0.0};
+    return nullptr;
+  }
   size_t colon = init.find(':');
   std::string kind = init.substr(0, colon);
   Arguments arguments;
@@ -178,7 +195,7 @@ resc_error *parseInit(const char *text, int32_t dtype, InitSpec &out) {
   bool known = kind == "uniform" || kind == "xavier_uniform" || kind == "normal";
   if (!known)
     return makeError("unknown init string '%s' (expected uniform:fan_in=K, "
-                     "xavier_uniform:fan_in=A,fan_out=B, normal:std=S, ones or zeros)",
+                     "xavier_uniform:fan_in=A,fan_out=B, normal:std=S, ones, zeros or seed)",
                      init.c_str());
   if (isInteger(dtype))
     return makeError("init '%s' draws random numbers, but the tensor is %s", init.c_str(),

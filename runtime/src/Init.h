@@ -16,9 +16,9 @@ namespace resc::rt {
 
 /// A parsed init string.
 struct InitSpec {
-  enum Kind { Uniform, Normal, Constant } kind = Constant;
+  enum Kind { Uniform, Normal, Constant, Seed } kind = Constant;
   /// Uniform: the bound b of U(-b, b). Normal: the standard deviation.
-  /// Constant: the value.
+  /// Constant: the value. Seed: none (random bits, integer tensors only).
   double value = 0;
 };
 

@@ -40,6 +40,9 @@ TEST(InitString, GivesPyTorchsBounds) {
   EXPECT_EQ(parsed("zeros").value, 0.0);
   EXPECT_EQ(parsed("", RESC_I64).value, 0.0);
   EXPECT_EQ(parsed("ones", RESC_I32).value, 1.0);
+  // dropout.seed: random bits for integer tensors.
+  EXPECT_EQ(parsed("seed", RESC_I64).kind, InitSpec::Seed);
+  EXPECT_EQ(parsed("seed", RESC_I32).kind, InitSpec::Seed);
 }
 
 TEST(InitString, RefusesUnknownAndMalformedStrings) {
@@ -55,6 +58,8 @@ TEST(InitString, RefusesUnknownAndMalformedStrings) {
   EXPECT_THAT(initError("normal:std=nan"), HasSubstr("malformed"));
   EXPECT_THAT(initError("normal:std=1x"), HasSubstr("malformed"));
   EXPECT_THAT(initError("normal:std= 1"), HasSubstr("malformed"));
+  EXPECT_THAT(initError("seed"), HasSubstr("init 'seed' fills integer tensors, but the tensor is f32"));
+  EXPECT_THAT(initError("seeds", RESC_I64), HasSubstr("ones, zeros or seed)"));
   EXPECT_THAT(initError("normal:std=1", RESC_I64),
               HasSubstr("init 'normal:std=1' draws random numbers, but the tensor is i64"));
 }

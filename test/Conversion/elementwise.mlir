@@ -76,3 +76,22 @@ func.func @causal_mask(%s: tensor<4x?x?xf32>) -> tensor<4x?x?xf32> {
   %c = res.causal_mask %s {fill = 0xFFF0000000000000 : f64} : tensor<4x?x?xf32>
   return %c : tensor<4x?x?xf32>
 }
+
+// A keyed dropout (train_step): the counter-based mask of docs/training.md.
+// The stream hash of (key, site) is computed once, outside the loop; each
+// element hashes its row-major index; p = 0.25 keeps h >= 2^30.
+// CHECK-LABEL: func.func @dropout_keyed(
+// CHECK-SAME: %[[X:[^:]+]]: tensor<?x4xf32>, %[[K:[^:]+]]: tensor<i32>)
+// CHECK: %[[KEY:.*]] = tensor.extract %[[K]][] : tensor<i32>
+// CHECK: %[[STREAM_IN:.*]] = arith.xori %[[KEY]], %{{.*}} : i32
+// CHECK: linalg.generic
+// CHECK: linalg.index 0 : index
+// CHECK: linalg.index 1 : index
+// CHECK: arith.muli %{{.*}}, %c-1640531527_i32 : i32
+// CHECK: %[[KEEP:.*]] = arith.cmpi uge, %{{.*}}, %c1073741824_i32 : i32
+// CHECK: %[[SCALED:.*]] = arith.mulf %{{.*}}, %{{.*}} : f32
+// CHECK: arith.select %[[KEEP]], %[[SCALED]], %{{.*}} : f32
+func.func @dropout_keyed(%x: tensor<?x4xf32>, %k: tensor<i32>) -> tensor<?x4xf32> {
+  %0 = res.dropout %x key %k : tensor<i32> {p = 0.25 : f64, site = 1 : i64} : tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}

@@ -697,3 +697,11 @@ func.func @causal_mask_rank(%x: tensor<5xf32>) {
   %0 = res.causal_mask %x {fill = 0.0 : f64} : tensor<5xf32>
   return
 }
+
+// -----
+
+func.func @dropout_key_rank(%x: tensor<4xf32>, %k: tensor<2xi32>) {
+  // expected-error @+1 {{'res.dropout' op key must be a rank-0 tensor, got 'tensor<2xi32>'}}
+  %0 = res.dropout %x key %k : tensor<2xi32> {p = 0.5 : f64} : tensor<4xf32>
+  return
+}

@@ -217,3 +217,11 @@ func.func @heads(%x: tensor<?x?x128xf32>, %s: tensor<8x4x?x?xf32>) -> (tensor<?x
   %c = res.causal_mask %s {fill = 0xFFF0000000000000 : f64} : tensor<8x4x?x?xf32>
   return %m, %c : tensor<?x?x128xf32>, tensor<8x4x?x?xf32>
 }
+
+// CHECK-LABEL: func.func @dropout_keyed
+// CHECK-SAME: (%[[X:.*]]: tensor<?x16xf32>, %[[K:.*]]: tensor<i32>)
+func.func @dropout_keyed(%x: tensor<?x16xf32>, %k: tensor<i32>) -> tensor<?x16xf32> {
+  // CHECK: res.dropout %[[X]] key %[[K]] : tensor<i32> {p = 1.000000e-01 : f64, site = 3 : i64} : tensor<?x16xf32>
+  %0 = res.dropout %x key %k : tensor<i32> {p = 0.1 : f64, site = 3 : i64} : tensor<?x16xf32>
+  return %0 : tensor<?x16xf32>
+}

@@ -49,3 +49,41 @@ module attributes {res.optimizer = {name = "AdamW", beta1 = 0.9 : f64, beta2 = 0
     return %l, %w : tensor<f32>, tensor<3xf32>
   }
 }
+
+// -----
+
+// A dropout makes the step repeat loss_grad's body (dropout is active in
+// train_step only) with every dropout keyed by this step's key, from the
+// dropout.seed state (i64, init "seed") and the step counter.
+// CHECK-LABEL: func.func @D_train_step(
+// CHECK-SAME: %[[X:[^:]+]]: tensor<?x4xf32>
+// CHECK-SAME: %[[STEP:[^:]+]]: tensor<f32> {res.init = "zeros", res.name = "optimizer.step", res.role = "state"}
+// CHECK-SAME: %[[SEED:[^:]+]]: tensor<i64> {res.init = "seed", res.name = "dropout.seed", res.role = "state"}
+// CHECK-NOT: call @D_loss_grad
+// CHECK-DAG: %[[S:.*]] = tensor.extract %[[SEED]][] : tensor<i64>
+// CHECK-DAG: %[[HI:.*]] = arith.shrui %[[S]], %{{.*}} : i64
+// CHECK-DAG: %[[XOR:.*]] = arith.xori %[[S]], %[[HI]] : i64
+// CHECK-DAG: %[[LO:.*]] = arith.trunci %[[XOR]] : i64 to i32
+// CHECK-DAG: %[[T:.*]] = tensor.extract %[[STEP]][] : tensor<f32>
+// CHECK-DAG: %[[N:.*]] = arith.fptoui %[[T]] : f32 to i32
+// CHECK-DAG: %[[MUL:.*]] = arith.muli %[[N]], %{{.*}} : i32
+// CHECK-DAG: %[[KEY:.*]] = arith.addi %[[LO]], %[[MUL]] : i32
+// CHECK-DAG: %[[K:.*]] = tensor.from_elements %[[KEY]] : tensor<i32>
+// CHECK: res.dropout %[[X]] key %[[K]] : tensor<i32> {p = 5.000000e-01 : f64, site = 0 : i64}
+// CHECK: res.dropout %{{.*}} key %[[K]] : tensor<i32> {p = 5.000000e-01 : f64, site = 0 : i64}
+// CHECK: return {{.*}} : tensor<f32>, tensor<4xf32>, tensor<f32>
+module attributes {res.optimizer = {name = "SGD", momentum = 0.0 : f64, dampening = 0.0 : f64, weight_decay = 0.0 : f64, nesterov = false, lr = 0.1 : f64}} {
+  func.func @D_loss_grad(%x: tensor<?x4xf32> {res.name = "x", res.role = "input", res.dims = ["N", 4]},
+                         %w: tensor<4xf32> {res.name = "w", res.role = "param"})
+      -> (tensor<f32> {res.name = "loss", res.role = "loss", res.dims = []}, tensor<4xf32> {res.name = "w", res.role = "grad"}) {
+    %d = res.dropout %x {p = 0.5 : f64, site = 0 : i64} : tensor<?x4xf32>
+    %y = res.mul %d, %w : tensor<?x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
+    %l = res.sum %y : tensor<?x4xf32> -> tensor<f32>
+    %one = res.constant dense<1.0> : tensor<f32>
+    %b = res.broadcast_to %one, %x : (tensor<f32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+    %db = res.dropout %b {p = 0.5 : f64, site = 0 : i64} : tensor<?x4xf32>
+    %gw = res.mul %db, %x : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x4xf32>
+    %g = res.reduce_to %gw, %w : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<4xf32>
+    return %l, %g : tensor<f32>, tensor<4xf32>
+  }
+}

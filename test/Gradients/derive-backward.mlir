@@ -74,3 +74,22 @@ func.func @S_loss(%x: tensor<?x3xf32> {res.name = "x", res.role = "input", res.d
   %l = res.mse %p, %t : (tensor<?x3xf32>, tensor<?x3xf32>) -> tensor<f32>
   return %l : tensor<f32>
 }
+
+// -----
+
+// Each dropout of the primal gets its own site; its adjoint is a dropout of
+// the same site (train_step keys both, so they drop the same elements).
+// CHECK-LABEL: func.func @D_loss_grad(
+// CHECK: %[[D:.*]] = res.dropout %{{.*}} {p = 5.000000e-01 : f64, site = 0 : i64}
+// CHECK-NEXT: %[[E:.*]] = res.dropout %[[D]] {p = 2.500000e-01 : f64, site = 1 : i64}
+// CHECK: %[[DE:.*]] = res.dropout %{{.*}} {p = 2.500000e-01 : f64, site = 1 : i64}
+// CHECK-NEXT: res.dropout %[[DE]] {p = 5.000000e-01 : f64, site = 0 : i64}
+func.func @D_loss(%x: tensor<?x4xf32> {res.name = "x", res.role = "input", res.dims = ["N", 4]},
+                  %w: tensor<4xf32> {res.name = "w", res.role = "param"})
+    -> (tensor<f32> {res.name = "loss", res.role = "loss", res.dims = []}) {
+  %y = res.mul %x, %w : tensor<?x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  %d = res.dropout %y {p = 0.5 : f64} : tensor<?x4xf32>
+  %e = res.dropout %d {p = 0.25 : f64} : tensor<?x4xf32>
+  %l = res.sum %e : tensor<?x4xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}

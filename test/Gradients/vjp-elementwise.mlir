@@ -180,13 +180,25 @@ func.func @vjp_sqrt(%x: tensor<?x8xf64>, %dy: tensor<?x8xf64>) -> tensor<?x8xf64
   return %y : tensor<?x8xf64>
 }
 
-// Differentiated in eval mode: the identity.
+// The adjoint is a dropout of dy with the same key and site: the same mask
+// (without a key, in loss_grad, both are the identity).
 // CHECK-LABEL: func.func @vjp_dropout(
 // CHECK-SAME: %[[X:[^:]+]]: tensor<?x8xf32>, %[[DY:[^:]+]]: tensor<?x8xf32>) -> tensor<?x8xf32>
 // CHECK-NEXT: %[[Y:.*]] = res.dropout %[[X]] {p = 1.000000e-01 : f64} : tensor<?x8xf32>
-// CHECK-NEXT: return %[[DY]] : tensor<?x8xf32>
+// CHECK-NEXT: %[[DX:.*]] = res.dropout %[[DY]] {p = 1.000000e-01 : f64} : tensor<?x8xf32>
+// CHECK-NEXT: return %[[DX]] : tensor<?x8xf32>
 func.func @vjp_dropout(%x: tensor<?x8xf32>, %dy: tensor<?x8xf32>) -> tensor<?x8xf32> {
   %y = res.dropout %x {p = 1.000000e-01 : f64} : tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// CHECK-LABEL: func.func @vjp_dropout_keyed(
+// CHECK-SAME: %[[X:[^:]+]]: tensor<?x8xf32>, %[[K:[^:]+]]: tensor<i32>, %[[DY:[^:]+]]: tensor<?x8xf32>)
+// CHECK-NEXT: res.dropout %[[X]] key %[[K]] : tensor<i32> {p = 5.000000e-01 : f64, site = 2 : i64} : tensor<?x8xf32>
+// CHECK-NEXT: %[[DX:.*]] = res.dropout %[[DY]] key %[[K]] : tensor<i32> {p = 5.000000e-01 : f64, site = 2 : i64} : tensor<?x8xf32>
+// CHECK-NEXT: return %[[DX]] : tensor<?x8xf32>
+func.func @vjp_dropout_keyed(%x: tensor<?x8xf32>, %k: tensor<i32>, %dy: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %y = res.dropout %x key %k : tensor<i32> {p = 5.000000e-01 : f64, site = 2 : i64} : tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
 

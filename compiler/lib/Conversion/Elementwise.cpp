@@ -10,6 +10,8 @@
 #include "resc/Conversion/ResToLinalg.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include <cmath>
@@ -106,12 +108,69 @@ Value gelu(OpBuilder &b, Location loc, ValueRange a, Operation *op) {
   return arith::MulFOp::create(b, loc, half, onePlus);
 }
 
-/// Dropout is the identity outside training.
+/// Chris Wellons' lowbias32 integer hash on i32 values (wrapping).
+static Value mix32(OpBuilder &b, Location loc, Value x) {
+  auto c = [&](uint32_t v) {
+    return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(static_cast<int32_t>(v)));
+  };
+  auto xorShift = [&](Value v, uint32_t s) {
+    return arith::XOrIOp::create(b, loc, v, arith::ShRUIOp::create(b, loc, v, c(s)));
+  };
+  x = arith::MulIOp::create(b, loc, xorShift(x, 16), c(0x7FEB352Du));
+  x = arith::MulIOp::create(b, loc, xorShift(x, 15), c(0x846CA68Bu));
+  return xorShift(x, 16);
+}
+
+/// Without a key the identity. With one (train_step), element i (row-major,
+/// mod 2^32) is kept iff mix32(i * 0x9E3779B9 + stream) >= p * 2^32 (unsigned),
+/// stream = mix32(key ^ mix32(site + 1)); kept elements are scaled by 1/(1-p).
+/// A counter-based generator: no state, the same mask for the adjoint, and
+/// independent of how the loop is tiled or threaded.
 struct DropoutLowering : OpConversionPattern<res::DropoutOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(res::DropoutOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, adaptor.getInput());
+    Value x = adaptor.getInput();
+    if (!adaptor.getKey()) {
+      rewriter.replaceOp(op, x);
+      return success();
+    }
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(x.getType());
+    int64_t rank = type.getRank();
+    Type i32 = rewriter.getI32Type();
+    double p = op.getP().convertToDouble();
+    auto cst = [&](OpBuilder &b, uint32_t v) -> Value {
+      return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(static_cast<int32_t>(v)));
+    };
+    Value key = tensor::ExtractOp::create(rewriter, loc, adaptor.getKey(), ValueRange{});
+    int64_t site = op.getSite().value_or(0);
+    Value stream = mix32(rewriter, loc,
+                         arith::XOrIOp::create(rewriter, loc, key,
+                                               mix32(rewriter, loc, cst(rewriter, site + 1))));
+    SmallVector<Value> sizes;
+    for (int64_t d = 0; d < rank; ++d)
+      sizes.push_back(arith::IndexCastOp::create(
+          rewriter, loc, i32,
+          getValueOrCreateConstantIndexOp(rewriter, loc, tensor::getMixedSize(rewriter, loc, x, d))));
+    auto threshold = static_cast<uint32_t>(std::llround(p * 4294967296.0));
+    Type elt = type.getElementType();
+    Value result = mapLike(
+        rewriter, loc, x, x, AffineMap::getMultiDimIdentityMap(rank, getContext()),
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value index = cst(b, 0);
+          for (int64_t d = 0; d < rank; ++d) {
+            Value i = arith::IndexCastOp::create(b, l, i32, linalg::IndexOp::create(b, l, d));
+            index = arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, index, sizes[d]), i);
+          }
+          Value h = mix32(b, l, arith::AddIOp::create(
+                                    b, l, arith::MulIOp::create(b, l, index, cst(b, 0x9E3779B9u)),
+                                    stream));
+          Value keep = arith::CmpIOp::create(b, l, arith::CmpIPredicate::uge, h, cst(b, threshold));
+          Value scaled = arith::MulFOp::create(b, l, args[0], floatConst(b, l, elt, 1.0 / (1.0 - p)));
+          return arith::SelectOp::create(b, l, keep, scaled, floatConst(b, l, elt, 0.0));
+        });
+    rewriter.replaceOp(op, result);
     return success();
   }
 };

@@ -248,22 +248,37 @@ def Res_GeluOp : Res_UnaryElementwiseOp<"gelu", [Res_HasVJP]> {
   let hasVerifier = 1;
 }
 
-def Res_DropoutOp : Res_UnaryElementwiseOp<"dropout", [Res_HasVJP]> {
-  let summary = "Dropout (the identity at inference)";
+def Res_DropoutOp : Res_PureOp<"dropout", [Res_HasVJP]> {
+  let summary = "Dropout: active in train_step, the identity elsewhere";
   let description = [{
-    Zeroes elements with probability `p` during training and scales the
-    others by `1 / (1 - p)`; at inference it is the identity. `p` is in
-    `[0, 1)`; a dropout with `p = 0` folds away.
+    Without `key` (forward, loss, loss_grad) the identity. With `key` (a
+    rank-0 i32 tensor; `res-build-train-step` sets it in `train_step` from
+    the `dropout.seed` state and the step counter) it zeroes each element
+    with probability `p` and scales the others by `1 / (1 - p)`. Whether
+    element `i` (row-major) is kept is a fixed function of `(key, site, i)`
+    (docs/training.md), so the adjoint, `res.dropout` of the result's
+    adjoint with the same `key` and `site`, drops exactly the same
+    elements. `site` numbers the dropouts of a differentiated loss (set by
+    `res-derive-backward`, one per repeat instance). `p` is in `[0, 1)`; a
+    dropout with `p = 0` folds away.
 
     ```mlir
     %y = res.dropout %x {p = 1.000000e-01 : f64} : tensor<?x512xf32>
+    %z = res.dropout %x key %k : tensor<i32> {p = 1.000000e-01 : f64, site = 3 : i64} : tensor<?x512xf32>
     ```
   }];
-  let arguments = (ins Res_FloatTensor:$input, F64Attr:$p);
+  let arguments = (ins Res_FloatTensor:$input,
+                       Optional<TensorOf<[I32]>>:$key, F64Attr:$p,
+                       OptionalAttr<I64Attr>:$site);
+  let results = (outs Res_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input (`key` $key^ `:` type($key))? attr-dict `:` type($input)
+  }];
   let hasVerifier = 1;
   let builders = [
     OpBuilder<(ins "::mlir::Value":$input, "double":$p), [{
-      build($_builder, $_state, input, $_builder.getF64FloatAttr(p));
+      build($_builder, $_state, input, ::mlir::Value(), $_builder.getF64FloatAttr(p),
+            ::mlir::IntegerAttr());
     }]>
   ];
   let hasFolder = 1;

@@ -8,7 +8,7 @@
 // each summed back to the operand's own shape (res.reduce_to) where
 // broadcasting stretched it; residual_add: dbranch = dskip = dy.
 //   neg: -dy   exp: dy * y   log: dy / x   sqrt: dy / y * 0.5
-//   dropout: dy (the gradient is taken in eval mode)
+//   dropout: dropout(dy) with the same key and site (the same mask)
 //   causal_mask: causal_mask(dy) with fill 0 (masked entries are constants)
 //   relu, gelu, silu (from x) and tanh, sigmoid (from y): res.<f>_grad.
 //
@@ -89,7 +89,8 @@ RES_VJP(NegOp) {
 
 RES_VJP(DropoutOp) {
   RES_VJP_BEGIN
-  v.set(0, dy);
+  if (v.needs(0))
+    v.set(0, v.make<DropoutOp>(dy, getKey(), getPAttr(), getSiteAttr()));
   return v.finish();
 }
 

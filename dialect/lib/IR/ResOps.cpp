@@ -62,6 +62,8 @@ LogicalResult DropoutOp::verify() {
   double p = getPAttr().getValueAsDouble();
   if (!(p >= 0.0 && p < 1.0))
     return emitOpError("p must be in [0, 1), got ") << p;
+  if (getKey() && cast<RankedTensorType>(getKey().getType()).getRank() != 0)
+    return emitOpError("key must be a rank-0 tensor, got ") << getKey().getType();
   return success();
 }
 

@@ -123,6 +123,15 @@ RES_BROADCAST_INFER(MulOp)
 RES_BROADCAST_INFER(DivOp)
 #undef RES_BROADCAST_INFER
 
+LogicalResult DropoutOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                          Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto x = getRanked(loc, getOperationName(), adaptor.getInput(), "input");
+  if (failed(x))
+    return failure();
+  inferred.push_back(*x);
+  return success();
+}
+
 LogicalResult ResidualAddOp::inferReturnTypes(MLIRContext *,
                                               std::optional<Location> loc,
                                               Adaptor adaptor,

@@ -316,6 +316,39 @@ private:
   llvm::DenseMap<Value, llvm::DenseMap<int64_t, Value>> current;
 };
 
+/// Activates the step's dropouts: a `dropout.seed` state (i64, drawn by the
+/// runtime's initialisation) and the step counter give this step's key,
+///   key = i32(seed ^ (seed >> 32)) + i32(step) * 0x9E3779B9   (mod 2^32),
+/// so every step draws new masks and a run is reproducible from its state.
+LogicalResult keyDropouts(func::FuncOp step, Value counter) {
+  OpBuilder b(step.getContext());
+  Location loc = step.getLoc();
+  unsigned at = step.getNumArguments();
+  NamedAttrList attrs;
+  attrs.set("res.name", b.getStringAttr("dropout.seed"));
+  attrs.set("res.role", b.getStringAttr("state"));
+  attrs.set("res.init", b.getStringAttr("seed"));
+  if (failed(step.insertArgument(at, RankedTensorType::get({}, b.getI64Type()),
+                                 attrs.getDictionary(step.getContext()), loc)))
+    return failure();
+  Value seedArg = step.getArgument(at);
+  b.setInsertionPointToStart(&step.getBody().front());
+  Value seed = tensor::ExtractOp::create(b, loc, seedArg, ValueRange{});
+  Value high = arith::ShRUIOp::create(
+      b, loc, seed, arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(32)));
+  Value folded =
+      arith::TruncIOp::create(b, loc, b.getI32Type(), arith::XOrIOp::create(b, loc, seed, high));
+  Value count = arith::FPToUIOp::create(
+      b, loc, b.getI32Type(), tensor::ExtractOp::create(b, loc, counter, ValueRange{}));
+  Value golden = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(static_cast<int32_t>(0x9E3779B9u)));
+  Value key = arith::AddIOp::create(b, loc, folded,
+                                    arith::MulIOp::create(b, loc, count, golden));
+  Value keyTensor = tensor::FromElementsOp::create(
+      b, loc, RankedTensorType::get({}, b.getI32Type()), ValueRange{key});
+  step.walk([&](DropoutOp op) { op.getKeyMutable().assign(keyTensor); });
+  return success();
+}
+
 LogicalResult buildTrainStep(func::FuncOp lossGrad, const Optimizer &optimizer) {
   OpBuilder b(lossGrad.getContext());
   b.setInsertionPointAfter(lossGrad);
@@ -330,9 +363,11 @@ LogicalResult buildTrainStep(func::FuncOp lossGrad, const Optimizer &optimizer) 
   // optimise and to keep in the instruction cache). Not when a training-mode
   // batch_norm is in it: its batch statistics also update the running
   // buffers, so the step needs those values in its own body.
-  bool updatesBuffers = false;
+  // Nor when it has a dropout: dropout is active in train_step only.
+  bool updatesBuffers = false, drops = false;
   lossGrad.walk([&](BatchNormOp bn) { updatesBuffers |= bn.getTraining(); });
-  if (!updatesBuffers) {
+  lossGrad.walk([&](DropoutOp op) { drops |= op.getP().convertToDouble() > 0; });
+  if (!updatesBuffers && !drops) {
     Block &body = step.getBody().front();
     auto ret = cast<func::ReturnOp>(body.getTerminator());
     b.setInsertionPointToStart(&body);
@@ -389,6 +424,8 @@ LogicalResult buildTrainStep(func::FuncOp lossGrad, const Optimizer &optimizer) 
   if (failed(step.insertArgument(stepIndex, f32, stepAttrs.getDictionary(ctx), loc)))
     return failure();
   Value counter = step.getArgument(stepIndex);
+  if (drops && failed(keyDropouts(step, counter)))
+    return failure();
 
   // The update, before the return of loss and gradients.
   auto ret = cast<func::ReturnOp>(step.getBody().front().getTerminator());

@@ -221,6 +221,9 @@ struct ResDeriveBackward : res::impl::ResDeriveBackwardBase<ResDeriveBackward> {
       grad.walk([&](RepeatOp op) { repeats.push_back(op); });
       for (RepeatOp op : repeats)
         unrollRepeat(op);
+      // One mask per dropout instance, shared with its adjoint.
+      int64_t site = 0;
+      grad.walk([&](DropoutOp op) { op.setSiteAttr(b.getI64IntegerAttr(site++)); });
       if (failed(Differentiator(grad).run()))
         return signalPassFailure();
     }

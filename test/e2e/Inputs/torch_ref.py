@@ -16,6 +16,17 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(__file__))
 import safetensors_io  # noqa: E402
+from dropout_ref import keep_mask  # noqa: E402
+
+
+def dropout(model, h, p, site):
+    """resc's dropout: the identity unless train() set model.dropout_key
+    (seed, step); then the mask of docs/training.md's generator."""
+    if getattr(model, "dropout_key", None) is None:
+        return h
+    seed, step = model.dropout_key
+    keep = keep_mask(seed, step, site, tuple(h.shape), p)
+    return h * torch.from_numpy(keep.astype(np.float32) * np.float32(1 / (1 - p)))
 
 
 class Residual(nn.Module):
@@ -62,6 +73,8 @@ class Mix(nn.Module):
 
 
 class Features(nn.Module):
+    uses_dropout = True
+
     def __init__(self, d=16):
         super().__init__()
         self.inp = nn.Linear(12, d)
@@ -73,7 +86,7 @@ class Features(nn.Module):
         h = F.gelu(self.inp(x))
         h = self.mixes(F.relu(h) - h * 0.25)
         t = torch.tanh(h) - torch.sigmoid(-h) / 2
-        g = F.gelu(h, approximate="tanh") + F.dropout(h, 0.3, training=False)
+        g = F.gelu(h, approximate="tanh") + dropout(self, h, 0.3, site=0)
         c = self.proj(torch.cat([t, g], dim=1))
         m = torch.softmax(a @ b, dim=-1)
         s = torch.log_softmax(m, 1)
@@ -427,12 +440,14 @@ def train(model, ins, args):
     model.train()
     opt = model.optimizer(args.lr)
     losses = []
-    for _ in range(args.train_steps):
+    for step in range(args.train_steps):
+        model.dropout_key = (args.dropout_seed, step)
         opt.zero_grad()
         loss = model.loss(*ins)
         loss.backward()
         opt.step()
         losses.append(loss.item())
+    model.dropout_key = None
     np.save(args.expected, np.array(losses, np.float32))
     safetensors_io.save(args.params_out,
                         {k: v.detach().numpy() for k, v in model.state_dict().items()})
@@ -446,6 +461,8 @@ def train(model, ins, args):
                     continue
                 state[f"{names[p]}.{key}"] = value.detach().numpy()
     state["optimizer.step"] = np.array(args.train_steps, np.float32)
+    if getattr(model, "uses_dropout", False):  # resc's generator state, unchanged
+        state["dropout.seed"] = np.array(args.dropout_seed, np.int64)
     safetensors_io.save(args.state_out, state)
 
 
@@ -466,6 +483,8 @@ def main():
     p.add_argument("--lr", type=float, default=0.01)
     p.add_argument("--adam-eps", type=float, help="tinylm: AdamW's eps (default 1e-8)")
     p.add_argument("--params-out", help="after training: parameters and buffers")
+    p.add_argument("--dropout-seed", type=int, default=0,
+                   help="with --train-steps: resc's dropout.seed state (0 unless loaded)")
     p.add_argument("--state-out", help="after training: optimizer state, resc's names")
     args = p.parse_args()
 
