@@ -21,7 +21,7 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.resc_tools_dir, config.llvm_tools_dir]
-tools = ["resc", "res-opt", "resrun", "train_fmnist", "FileCheck", "not", "count", "llvm-nm", "llvm-readelf"]
+tools = ["resc", "res-opt", "resrun", "train_fmnist", "train_tinylm", "FileCheck", "not", "count", "llvm-nm", "llvm-readelf"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # End-to-end parity tests need Debian's PyTorch (python3-torch).
