@@ -4,8 +4,9 @@
 // The indexing maps of broadcast_to and linear_weight_grad below.
 // CHECK-DAG: #[[FIRST2:[^ ]+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1)>
 // CHECK-DAG: #[[UNIT:[^ ]+]] = affine_map<(d0, d1) -> (d0, 0)>
-// CHECK-DAG: #[[DYMAP:[^ ]+]] = affine_map<(d0, d1, d2, d3) -> (d2, d3, d0)>
-// CHECK-DAG: #[[XMAP:[^ ]+]] = affine_map<(d0, d1, d2, d3) -> (d2, d3, d1)>
+// CHECK-DAG: #[[DYMAP:[^ ]+]] = affine_map<(d0, d1, d2) -> (d2, d0)>
+// CHECK-DAG: #[[XMAP:[^ ]+]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK-DAG: #[[OUT2:[^ ]+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 
 // reduce_to sums the leading dim and the stretched size-1 dim, then puts the
 // unit dim back.
@@ -199,11 +200,14 @@ func.func @mse_grad(%a: tensor<?x4xf32>, %t: tensor<?x4xf32>, %d: tensor<f32>) -
   return %0 : tensor<?x4xf32>
 }
 
-// dW[o, i] = sum over the two leading dims of dy[.., o] * x[.., i].
+// dW[o, i] = sum over the two leading dims of dy[.., o] * x[.., i], with the
+// leading dims collapsed into one reduction dim first.
 // CHECK-LABEL: func.func @linear_weight_grad(
 // CHECK-SAME: %[[DY:[^:]+]]: tensor<?x?x4xf32>, %[[X:[^:]+]]: tensor<?x?x8xf32>)
+// CHECK: %[[DY2:.*]] = tensor.collapse_shape %[[DY]] {{\[}}[0, 1], [2]] : tensor<?x?x4xf32> into tensor<?x4xf32>
+// CHECK: %[[X2:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1], [2]] : tensor<?x?x8xf32> into tensor<?x8xf32>
 // CHECK: %[[ZERO:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<4x8xf32>)
-// CHECK: linalg.generic {indexing_maps = [#[[DYMAP]], #[[XMAP]], #[[FIRST2]]], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%[[DY]], %[[X]] : tensor<?x?x4xf32>, tensor<?x?x8xf32>) outs(%[[ZERO]] : tensor<4x8xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[DYMAP]], #[[XMAP]], #[[OUT2]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[DY2]], %[[X2]] : tensor<?x4xf32>, tensor<?x8xf32>) outs(%[[ZERO]] : tensor<4x8xf32>)
 // CHECK: arith.mulf
 // CHECK: arith.addf
 func.func @linear_weight_grad(%dy: tensor<?x?x4xf32>, %x: tensor<?x?x8xf32>) -> tensor<4x8xf32> {

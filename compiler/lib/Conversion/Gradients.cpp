@@ -311,6 +311,16 @@ struct LinearWeightGradLowering : OpConversionPattern<res::LinearWeightGradOp> {
     Value dy = adaptor.getGrad(), x = adaptor.getInput();
     auto type = cast<RankedTensorType>(op.getType());
     int64_t rank = cast<RankedTensorType>(dy.getType()).getRank();
+    if (rank > 2) {
+      // [N, T, ..., k] -> [N * T * ..., k] (free, row-major): one reduction
+      // dim, which the contraction schedule tiles best.
+      SmallVector<ReassociationIndices> groups{ReassociationIndices{}, {rank - 1}};
+      for (int64_t d = 0; d + 1 < rank; ++d)
+        groups[0].push_back(d);
+      dy = tensor::CollapseShapeOp::create(rewriter, loc, dy, groups);
+      x = tensor::CollapseShapeOp::create(rewriter, loc, x, groups);
+      rank = 2;
+    }
     int64_t lead = rank - 1;
     SmallVector<Value> sizes;
     if (type.isDynamicDim(0))

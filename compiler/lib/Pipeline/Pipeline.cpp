@@ -40,7 +40,7 @@ llvm::StringRef resc::linalgToLLVMPipeline() {
          // while they are still one block (before scf-to-cf).
          "scf-forall-to-parallel, convert-scf-to-openmp, "
          "lower-affine, res-expand-shape-to-cast, expand-strided-metadata, lower-affine, "
-         "convert-math-to-llvm, convert-math-to-libm, "
+         "func.func(res-approximate-math), convert-math-to-llvm, convert-math-to-libm, "
          "convert-vector-to-llvm{vector-contract-lowering=outerproduct "
          "vector-transpose-lowering=shuffle16x16}, finalize-memref-to-llvm, "
          "convert-scf-to-cf, convert-arith-to-llvm, "

@@ -137,4 +137,23 @@ def ResBufferize : Pass<"res-bufferize", "mlir::ModuleOp"> {
   ];
 }
 
+def ResApproximateMath : Pass<"res-approximate-math", "mlir::func::FuncOp"> {
+  let summary = "Polynomial approximations for f32 vector exp, log, erf, tanh";
+  let description = [{
+    The vectorizer leaves `math.exp` (softmax, cross-entropy, sigmoid),
+    `math.erf` (exact GELU), `math.tanh` and `math.log` on vectors. libm has
+    no vector entry points, so `convert-math-to-libm` would unroll each
+    vector into one scalar call per lane (expf, erff: 20-40 cycles each).
+    This pass rewrites those ops on f32 *vectors* into MLIR's polynomial
+    approximations (range reduction plus a minimax polynomial, arithmetic
+    only, so they stay vectorized); scalar ops and f64 keep libm's
+    correctly-rounded-ish versions. The approximations are within a few
+    ulp of f32 (docs/passes.md gives the measured effect on the parity
+    tests).
+  }];
+  let dependentDialects = [
+    "mlir::vector::VectorDialect", "mlir::arith::ArithDialect", "mlir::math::MathDialect"
+  ];
+}
+
 #endif // RESC_CODEGEN_PASSES
