@@ -28,11 +28,11 @@ llvm::StringRef resc::linalgToLLVMPipeline() {
   // leak-free and hands the result buffer to the caller.
   // Tiles and vectors are made on tensors, where slices and loop-carried
   // accumulators are values; ops the vectorizer leaves become loops.
-  return "func.func(res-fuse-elementwise), res-outline-kernels, "
+  return "func.func(res-fuse-elementwise, res-update-in-place), res-outline-kernels, "
          "func.func(res-transpose-contraction-operands, res-tile-for-vectors, "
          "res-vectorize), canonicalize, cse, res-bufferize, "
-         "canonicalize, cse, drop-equivalent-buffer-results, "
-         "canonicalize, buffer-deallocation-pipeline, canonicalize, res-copy-to-linalg, "
+         "canonicalize, cse, drop-equivalent-buffer-results, canonicalize, res-drop-in-place-results, "
+         "buffer-deallocation-pipeline, canonicalize, res-copy-to-linalg, "
          "func.func(convert-linalg-to-loops), "
          "func.func(lower-vector-multi-reduction), convert-vector-to-scf{full-unroll}, "
          // The thread-shared tile loops become OpenMP work-sharing loops;

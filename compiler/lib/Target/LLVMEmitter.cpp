@@ -13,6 +13,7 @@
 #include "resc/abi.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
@@ -31,6 +32,22 @@ void resc::renameEntryPoints(mlir::ModuleOp module, const ModelABI &abi) {
               fn, mlir::StringAttr::get(module.getContext(), e.implSymbol), module)))
         continue;
       fn.setSymName(e.implSymbol);
+      // Which argument each updated parameter or state result replaces
+      // (res-update-in-place writes it there), -1 for other results.
+      llvm::SmallVector<int64_t> updateArgs;
+      bool anyUpdate = false;
+      for (const ABIResult &r : e.results) {
+        int64_t arg = -1;
+        if (r.kind == ABIResult::Update)
+          for (auto [k, block] : llvm::enumerate(e.paramBlocks))
+            if (block == r.index)
+              arg = static_cast<int64_t>(e.inputs.size() + k);
+        anyUpdate |= arg >= 0;
+        updateArgs.push_back(arg);
+      }
+      if (anyUpdate && updateArgs.size() == fn.getNumResults())
+        fn->setAttr("res.update_args",
+                    mlir::DenseI64ArrayAttr::get(module.getContext(), updateArgs));
       // The ABI has consumed the res.* attributes; LLVM has no use for them.
       for (unsigned i = 0; i < fn.getNumArguments(); ++i)
         fn.setArgAttrs(i, mlir::DictionaryAttr::get(module.getContext()));
@@ -47,7 +64,9 @@ public:
       : m(m), ctx(m.getContext()), abi(abi), ptr(llvm::PointerType::get(ctx, 0)),
         i32(llvm::Type::getInt32Ty(ctx)), i64(llvm::Type::getInt64Ty(ctx)) {}
 
-  bool emitWrapper(const ABIEntry &entry);
+  /// `kept`: the indices into entry.results of the values the implementation
+  /// returns, in order (the others were updated in the arena in place).
+  bool emitWrapper(const ABIEntry &entry, llvm::ArrayRef<unsigned> kept);
   void emitMetadata();
 
 private:
@@ -151,7 +170,7 @@ void Emitter::emitRangeCheck(IRBuilder<> &b, llvm::Function *fn, const ABIEntry 
   b.SetInsertPoint(done);
 }
 
-bool Emitter::emitWrapper(const ABIEntry &entry) {
+bool Emitter::emitWrapper(const ABIEntry &entry, llvm::ArrayRef<unsigned> kept) {
   llvm::Function *impl = m.getFunction(entry.implSymbol);
   if (!impl)
     return false;
@@ -208,9 +227,9 @@ bool Emitter::emitWrapper(const ABIEntry &entry) {
   llvm::Value *arenaEnd = b.CreateConstGEP1_64(b.getInt8Ty(), params, abi.arenaBytes);
   llvm::FunctionCallee freeFn =
       m.getOrInsertFunction("free", llvm::FunctionType::get(b.getVoidTy(), {ptr}, false));
-  for (size_t r = 0; r < entry.results.size(); ++r) {
-    const ABIResult &where = entry.results[r];
-    llvm::Value *desc = entry.results.size() == 1 ? result : b.CreateExtractValue(result, r);
+  for (auto [r, original] : llvm::enumerate(kept)) {
+    const ABIResult &where = entry.results[original];
+    llvm::Value *desc = kept.size() == 1 ? result : b.CreateExtractValue(result, r);
     llvm::Value *allocated = b.CreateExtractValue(desc, 0);
     llvm::Value *aligned = b.CreateExtractValue(desc, 1);
     llvm::Value *offset = b.CreateExtractValue(desc, 2);
@@ -319,12 +338,24 @@ std::unique_ptr<llvm::Module> resc::emitLLVMModule(mlir::ModuleOp module, const 
   if (!llvmModule)
     return nullptr;
   Emitter emitter(*llvmModule, abi);
-  for (const ABIEntry &e : abi.entries)
-    if (!emitter.emitWrapper(e)) {
+  for (const ABIEntry &e : abi.entries) {
+    // The results still returned (res-drop-in-place-results removed those
+    // written into the arena in place); all of them when not recorded.
+    llvm::SmallVector<unsigned> kept;
+    auto fn = module.lookupSymbol<mlir::LLVM::LLVMFuncOp>(e.implSymbol);
+    auto attr = fn ? fn->getAttrOfType<mlir::DenseI64ArrayAttr>("res.kept_results") : nullptr;
+    if (attr)
+      for (int64_t r : attr.asArrayRef())
+        kept.push_back(static_cast<unsigned>(r));
+    else
+      for (unsigned r = 0; r < e.results.size(); ++r)
+        kept.push_back(r);
+    if (!emitter.emitWrapper(e, kept)) {
       module.emitError() << "internal error: could not wrap entry point '" << e.symbol
                          << "' (unexpected lowered signature)";
       return nullptr;
     }
+  }
   emitter.emitMetadata();
   // Only the entry points and resc_model are the library's interface.
   for (llvm::Function &f : *llvmModule) {
