@@ -4,49 +4,90 @@
 // CHECK-DAG: #[[ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-DAG: #[[CH:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
 
-// Zero padding, the bias as the initial accumulator, one named convolution.
+// conv2d is im2col + one contraction (compiler/lib/Conversion/Im2col.cpp):
+// the padded input, one copy per kernel position into the columns
+// [N, C, kh, kw, Ho, Wo], then y[n, g, o, p] = sum_k W[g, o, k] col[n, g, k, p]
+// from the bias (or zero) as the initial accumulator.
+// CHECK-DAG: #[[BIAS:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d2)>
+// CHECK-DAG: #[[WMAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d4)>
+// CHECK-DAG: #[[COL:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[WMAP2:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d1, d2, d5)>
+// CHECK-DAG: #[[COL2:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d5, d3, d4)>
+// CHECK-DAG: #[[OUT2:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4)>
+
 // CHECK-LABEL: func.func @conv_pad_bias(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<?x1x28x28xf32>, %[[W:[^:]*]]: tensor<16x1x3x3xf32>, %[[B:[^:]*]]: tensor<16xf32>
 // CHECK: %[[P:.*]] = tensor.pad %[[X]] low[0, 0, 1, 1] high[0, 0, 1, 1]
-// CHECK: tensor.yield %{{.*}} : f32
 // CHECK: } : tensor<?x1x28x28xf32> to tensor<?x1x30x30xf32>
-// CHECK: %[[E:.*]] = tensor.empty(%{{.*}}) : tensor<?x16x28x28xf32>
-// CHECK: %[[ACC:.*]] = linalg.generic {{.*}} ins(%[[B]] : tensor<16xf32>) outs(%[[E]] : tensor<?x16x28x28xf32>)
-// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%[[P]], %[[W]] : tensor<?x1x30x30xf32>, tensor<16x1x3x3xf32>) outs(%[[ACC]] : tensor<?x16x28x28xf32>)
+// CHECK: %[[PH:.*]] = tensor.expand_shape %[[P]] {{\[\[}}0], [1, 2, 3], [4], [5]] {{.*}} into tensor<?x1x1x1x30x30xf32>
+// CHECK: %[[SRC:.*]] = tensor.extract_slice %[[PH]][0, 0, 0, 0, 0, 0] [%{{.*}}, 1, 1, 1, 28, 28] [1, 1, 1, 1, 1, 1] : tensor<?x1x1x1x30x30xf32> to tensor<?x1x28x28xf32>
+// CHECK: %[[DST:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0, 0, 0] [%{{.*}}, 1, 1, 1, 28, 28] [1, 1, 1, 1, 1, 1] : tensor<?x1x3x3x28x28xf32> to tensor<?x1x28x28xf32>
+// CHECK: linalg.copy ins(%[[SRC]] : tensor<?x1x28x28xf32>) outs(%[[DST]] : tensor<?x1x28x28xf32>)
+// CHECK-COUNT-7: linalg.copy
+// CHECK: tensor.extract_slice %[[PH]][0, 0, 0, 0, 2, 2] [%{{.*}}, 1, 1, 1, 28, 28]
+// CHECK: %[[LAST:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 2, 2, 0, 0] [%{{.*}}, 1, 1, 1, 28, 28] [1, 1, 1, 1, 1, 1] : tensor<?x1x28x28xf32> into tensor<?x1x3x3x28x28xf32>
+// CHECK-NOT: linalg.copy
+// CHECK: %[[C3:.*]] = tensor.collapse_shape %[[LAST]] {{\[\[}}0], [1, 2, 3], [4, 5]] : tensor<?x1x3x3x28x28xf32> into tensor<?x9x784xf32>
+// CHECK: %[[COLS:.*]] = tensor.expand_shape %[[C3]] {{.*}} into tensor<?x1x9x784xf32>
+// CHECK: %[[BG:.*]] = tensor.expand_shape %[[B]] {{.*}} into tensor<1x16xf32>
+// CHECK: %[[ACC:.*]] = linalg.generic {indexing_maps = [#[[BIAS]], {{.*}}]{{.*}} ins(%[[BG]] : tensor<1x16xf32>) outs(%{{.*}} : tensor<?x1x16x784xf32>)
+// CHECK: %[[WG:.*]] = tensor.expand_shape %{{.*}} : tensor<16x9xf32> into tensor<1x16x9xf32>
+// CHECK: %[[Y:.*]] = linalg.generic {indexing_maps = [#[[WMAP]], #[[COL]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[WG]], %[[COLS]] : tensor<1x16x9xf32>, tensor<?x1x9x784xf32>) outs(%[[ACC]] : tensor<?x1x16x784xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: %[[YC:.*]] = tensor.collapse_shape %[[Y]] {{\[\[}}0], [1, 2], [3]] : tensor<?x1x16x784xf32> into tensor<?x16x784xf32>
+// CHECK: %[[R:.*]] = tensor.expand_shape %[[YC]] {{\[\[}}0], [1], [2, 3]] {{.*}} into tensor<?x16x28x28xf32>
+// CHECK: return %[[R]]
 func.func @conv_pad_bias(%x: tensor<?x1x28x28xf32>, %w: tensor<16x1x3x3xf32>, %b: tensor<16xf32>) -> tensor<?x16x28x28xf32> {
   %0 = res.conv2d %x, %w, %b {padding = array<i64: 1, 1>} : (tensor<?x1x28x28xf32>, tensor<16x1x3x3xf32>, tensor<16xf32>) -> tensor<?x16x28x28xf32>
   return %0 : tensor<?x16x28x28xf32>
 }
 
-// No padding, no bias: zeros; stride and dilation become the op's attributes.
+// Stride 2: the input (16 = 8 x 2 rows, nothing to pad) is split into its
+// 2 x 2 phases, where every plane is a unit-stride block; with dilation
+// (1, 2), kernel position (1, 2) reads phase (1, 0) from row 0, column 2.
+// No bias: the accumulator is zero.
 // CHECK-LABEL: func.func @conv_stride(
 // CHECK-NOT: tensor.pad
-// CHECK: linalg.fill
-// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<[1, 2]> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} {{.*}} -> tensor<?x32x7x6xf32>
+// CHECK: %[[E:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0], [1], [2, 3], [4, 5]] {{.*}} : tensor<?x16x16x16xf32> into tensor<?x16x8x2x8x2xf32>
+// CHECK: %[[PH:.*]] = linalg.transpose ins(%[[E]] : tensor<?x16x8x2x8x2xf32>) outs(%{{.*}} : tensor<?x16x2x2x8x8xf32>) permutation = [0, 1, 3, 5, 2, 4]
+// CHECK: tensor.extract_slice %[[PH]][0, 0, 0, 0, 0, 0] [%{{.*}}, 16, 1, 1, 7, 6]
+// CHECK: tensor.extract_slice %[[PH]][0, 0, 1, 0, 0, 2] [%{{.*}}, 16, 1, 1, 7, 6] [1, 1, 1, 1, 1, 1] : tensor<?x16x2x2x8x8xf32> to tensor<?x16x7x6xf32>
+// CHECK: tensor.collapse_shape %{{.*}} : tensor<?x16x3x3x7x6xf32> into tensor<?x144x42xf32>
+// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x1x32x42xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x32x144xf32>, tensor<?x1x144x42xf32>) outs(%[[Z]] : tensor<?x1x32x42xf32>)
+// CHECK: tensor.expand_shape {{.*}} into tensor<?x32x7x6xf32>
 func.func @conv_stride(%x: tensor<?x16x16x16xf32>, %w: tensor<32x16x3x3xf32>) -> tensor<?x32x7x6xf32> {
   %0 = res.conv2d %x, %w {stride = array<i64: 2, 2>, dilation = array<i64: 1, 2>} : (tensor<?x16x16x16xf32>, tensor<32x16x3x3xf32>) -> tensor<?x32x7x6xf32>
   return %0 : tensor<?x32x7x6xf32>
 }
 
-// Groups split the channel dims: [N, G, C/G, H, W] x [G, O/G, C/G, kh, kw].
+// Groups: the contraction's g dim splits the weight [G, O/G, C/G kh kw], the
+// columns [N, G, C/G kh kw, P] and the output.
 // CHECK-LABEL: func.func @conv_groups(
-// CHECK: tensor.expand_shape {{.*}} : tensor<?x8x10x10xf32> into tensor<?x2x4x10x10xf32>
-// CHECK: tensor.expand_shape {{.*}} : tensor<6x4x3x3xf32> into tensor<2x3x4x3x3xf32>
-// CHECK: tensor.expand_shape {{.*}} : tensor<?x6x8x8xf32> into tensor<?x2x3x8x8xf32>
-// CHECK: linalg.conv_2d_ngchw_gfchw
-// CHECK: tensor.collapse_shape {{.*}} {{\[\[}}0], [1, 2], [3], [4]] : tensor<?x2x3x8x8xf32> into tensor<?x6x8x8xf32>
+// CHECK: tensor.collapse_shape {{.*}} : tensor<?x8x3x3x8x8xf32> into tensor<?x72x64xf32>
+// CHECK: %[[COLS:.*]] = tensor.expand_shape {{.*}} : tensor<?x72x64xf32> into tensor<?x2x36x64xf32>
+// CHECK: %[[WG:.*]] = tensor.expand_shape {{.*}} : tensor<6x36xf32> into tensor<2x3x36xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[WG]], %[[COLS]] : tensor<2x3x36xf32>, tensor<?x2x36x64xf32>) outs(%{{.*}} : tensor<?x2x3x64xf32>)
+// CHECK: tensor.collapse_shape {{.*}} {{\[\[}}0], [1, 2], [3]] : tensor<?x2x3x64xf32> into tensor<?x6x64xf32>
 func.func @conv_groups(%x: tensor<?x8x10x10xf32>, %w: tensor<6x4x3x3xf32>) -> tensor<?x6x8x8xf32> {
   %0 = res.conv2d %x, %w {groups = 2 : i64} : (tensor<?x8x10x10xf32>, tensor<6x4x3x3xf32>) -> tensor<?x6x8x8xf32>
   return %0 : tensor<?x6x8x8xf32>
 }
 
-// Dynamic spatial dims: the output size is computed from the padded input.
+// Dynamic spatial dims: the output size is computed from the input and the
+// padding; the bottom/right padding grows the image to a multiple of the
+// stride at run time; Ho and Wo stay two loops of the contraction.
 // CHECK-LABEL: func.func @conv_dynamic_hw(
-// CHECK: tensor.pad
+// CHECK: arith.divui
+// CHECK: arith.divui
+// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, %{{.*}}, %{{.*}}]
 // CHECK: } : tensor<?x3x?x?xf32> to tensor<?x3x?x?xf32>
-// CHECK: arith.divui
-// CHECK: arith.divui
-// CHECK: linalg.conv_2d_nchw_fchw {{.*}} -> tensor<?x4x?x?xf32>
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<?x3x?x2x?x2xf32>) outs(%{{.*}} : tensor<?x3x2x2x?x?xf32>)
+// CHECK-COUNT-9: linalg.copy
+// CHECK: linalg.generic {indexing_maps = [#[[WMAP2]], #[[COL2]], #[[OUT2]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<1x4x27xf32>, tensor<?x1x27x?x?xf32>) outs(%{{.*}} : tensor<?x1x4x?x?xf32>)
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2], [3], [4]] : tensor<?x1x4x?x?xf32> into tensor<?x4x?x?xf32>
 func.func @conv_dynamic_hw(%x: tensor<?x3x?x?xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<?x4x?x?xf32> {
   %0 = res.conv2d %x, %w {padding = array<i64: 1, 1>, stride = array<i64: 2, 2>} : (tensor<?x3x?x?xf32>, tensor<4x3x3x3xf32>) -> tensor<?x4x?x?xf32>
   return %0 : tensor<?x4x?x?xf32>

@@ -26,6 +26,8 @@ static OpFoldResult scaleSize(OpBuilder &b, Location loc, OpFoldResult a, int64_
   Value x = getValueOrCreateConstantIndexOp(b, loc, a);
   if (m != 1)
     x = arith::MulIOp::create(b, loc, x, arith::ConstantIndexOp::create(b, loc, m));
+  if (c == 0)
+    return x;
   return Value(arith::AddIOp::create(b, loc, x, arith::ConstantIndexOp::create(b, loc, c)));
 }
 
