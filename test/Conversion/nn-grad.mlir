@@ -5,8 +5,8 @@
 // CHECK-DAG: #[[WTMAP:[^ ]+]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d4, d2)>
 // CHECK-DAG: #[[DYMAP:[^ ]+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>
 // CHECK-DAG: #[[DCOLMAP:[^ ]+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
-// CHECK-DAG: #[[GWDY:[^ ]+]] = affine_map<(d0, d1, d2, d3, d4) -> (d3, d0, d1, d4)>
-// CHECK-DAG: #[[GWCOL:[^ ]+]] = affine_map<(d0, d1, d2, d3, d4) -> (d3, d0, d2, d4)>
+// CHECK-DAG: #[[GWCOL:[^ ]+]] = affine_map<(d0, d1, d2, d3, d4) -> (d3, d0, d1, d4)>
+// CHECK-DAG: #[[GWDY:[^ ]+]] = affine_map<(d0, d1, d2, d3, d4) -> (d3, d0, d2, d4)>
 // CHECK-DAG: #[[GWOUT:[^ ]+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2)>
 // CHECK-DAG: #[[WIN:[^ ]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>
 // CHECK-DAG: #[[KER:[^ ]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>
@@ -77,15 +77,19 @@ func.func @conv2d_grad_input_wide_pad(%dy: tensor<1x3x4x4xf32>, %w: tensor<3x2x1
 
 // conv2d_grad_weight: dw[g, o, k] = sum over (n, p) of dy[n, g, o, p]
 // col[n, g, k, p], with the columns of the padded input as in the forward.
+// Here k = 18 > o = 3, so it computes dw^T [g, k, o] (the register tile's
+// vectors run along o, and the smaller dy is the operand transposed for
+// them) and transposes that.
 // CHECK-LABEL: func.func @conv2d_grad_weight(
 // CHECK: tensor.pad %{{.*}} low[0, 0, 2, 2] high[0, 0, 2, 2]
 // CHECK-COUNT-9: linalg.copy
 // CHECK: %[[COLS:.*]] = tensor.expand_shape %{{.*}} : tensor<?x36x81xf32> into tensor<?x2x18x81xf32>
-// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<2x3x18xf32>)
+// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<2x18x3xf32>)
 // CHECK: %[[DYG:.*]] = tensor.expand_shape %{{.*}} : tensor<?x6x81xf32> into tensor<?x2x3x81xf32>
-// CHECK: %[[DW:.*]] = linalg.generic {indexing_maps = [#[[GWDY]], #[[GWCOL]], #[[GWOUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[DYG]], %[[COLS]] : tensor<?x2x3x81xf32>, tensor<?x2x18x81xf32>) outs(%[[Z]] : tensor<2x3x18xf32>)
+// CHECK: %[[DWT:.*]] = linalg.generic {indexing_maps = [#[[GWCOL]], #[[GWDY]], #[[GWOUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[COLS]], %[[DYG]] : tensor<?x2x18x81xf32>, tensor<?x2x3x81xf32>) outs(%[[Z]] : tensor<2x18x3xf32>)
 // CHECK: arith.mulf
 // CHECK: arith.addf
+// CHECK: %[[DW:.*]] = linalg.transpose ins(%[[DWT]] : tensor<2x18x3xf32>) outs(%{{.*}} : tensor<2x3x18xf32>) permutation = [0, 2, 1]
 // CHECK: %[[DW2:.*]] = tensor.collapse_shape %[[DW]] {{\[\[}}0, 1], [2]] : tensor<2x3x18xf32> into tensor<6x18xf32>
 // CHECK: tensor.expand_shape %[[DW2]] {{\[\[}}0], [1, 2, 3]] output_shape [6, 2, 3, 3] : tensor<6x18xf32> into tensor<6x2x3x3xf32>
 func.func @conv2d_grad_weight(%dy: tensor<?x6x9x9xf32>, %x: tensor<?x4x9x9xf32>, %w: tensor<6x2x3x3xf32>) -> tensor<6x2x3x3xf32> {

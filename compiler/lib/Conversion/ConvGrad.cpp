@@ -97,19 +97,36 @@ struct Conv2dGradWeightLowering : OpConversionPattern<res::Conv2dGradWeightOp> {
         rewriter, loc, conv::im2col(rewriter, loc, adaptor.getInput(), window, dySizes[2], dySizes[3]),
         groups, flat);
     int64_t perGroupK = type.getDimSize(1) * window.kernel[0] * window.kernel[1];
-    auto dwType = RankedTensorType::get({groups, type.getDimSize(0) / groups, perGroupK},
-                                        type.getElementType());
+    int64_t perGroupO = type.getDimSize(0) / groups;
+    // Both operands run along p, but the register tile's vectors run along
+    // the output's innermost dim, so the operand indexed by it gets
+    // transposed (res-transpose-contraction-operands). With more column
+    // rows than output channels (a 3x3 kernel's C * 9 > O) transposing dy
+    // moves less: compute dw^T [G, K, O] and transpose that small result.
+    bool transposed = perGroupK > perGroupO;
+    SmallVector<int64_t> shape{groups, perGroupO, perGroupK};
+    if (transposed)
+      std::swap(shape[1], shape[2]);
     Value init = fill(rewriter, loc,
-                      tensor::EmptyOp::create(rewriter, loc, dwType.getShape(),
-                                              dwType.getElementType()),
-                      0.0);
-    // Loops (g, o, k | n, p).
+                      tensor::EmptyOp::create(rewriter, loc, shape, type.getElementType()), 0.0);
+    // Loops (g, o, k | n, p), or (g, k, o | n, p) when transposed.
     auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineMap> maps{conv::withSpatial(ctx, loops, {d(3), d(0), d(1)}, 4, flat),
-                                conv::withSpatial(ctx, loops, {d(3), d(0), d(2)}, 4, flat),
+    AffineExpr o = transposed ? d(2) : d(1), k = transposed ? d(1) : d(2);
+    Value dyg = conv::groupImage(rewriter, loc, dy, groups, flat);
+    SmallVector<AffineMap> maps{conv::withSpatial(ctx, loops, {d(3), d(0), o}, 4, flat),
+                                conv::withSpatial(ctx, loops, {d(3), d(0), k}, 4, flat),
                                 AffineMap::get(loops, 0, {d(0), d(1), d(2)}, ctx)};
-    Value dw = conv::contract(rewriter, loc, conv::groupImage(rewriter, loc, dy, groups, flat),
-                              col, init, maps, conv::iterators(loops, 1 + spatial));
+    Value dw = transposed ? conv::contract(rewriter, loc, col, dyg, init,
+                                           {maps[1], maps[0], maps[2]},
+                                           conv::iterators(loops, 1 + spatial))
+                          : conv::contract(rewriter, loc, dyg, col, init, maps,
+                                           conv::iterators(loops, 1 + spatial));
+    if (transposed) {
+      Value out = tensor::EmptyOp::create(rewriter, loc, {groups, perGroupO, perGroupK},
+                                          type.getElementType());
+      dw = linalg::TransposeOp::create(rewriter, loc, dw, out, ArrayRef<int64_t>{0, 2, 1})
+               .getResult()[0];
+    }
     SmallVector<OpFoldResult> sizes;
     for (int64_t s : type.getShape())
       sizes.push_back(rewriter.getIndexAttr(s));
