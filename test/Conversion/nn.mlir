@@ -5,8 +5,8 @@
 // CHECK-DAG: #[[CH:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
 
 // conv2d is im2col + one contraction (compiler/lib/Conversion/Im2col.cpp):
-// the padded input, one copy per kernel position into the columns
-// [N, C, kh, kw, Ho, Wo], then y[n, g, o, p] = sum_k W[g, o, k] col[n, g, k, p]
+// the padded input, a loop over the kernel positions i = kh KW + kw that
+// copies each plane into the columns [N, C, kh, kw, Ho, Wo], then y[n, g, o, p] = sum_k W[g, o, k] col[n, g, k, p]
 // from the bias (or zero) as the initial accumulator.
 // CHECK-DAG: #[[BIAS:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d2)>
 // CHECK-DAG: #[[WMAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d4)>
@@ -21,12 +21,16 @@
 // CHECK: %[[P:.*]] = tensor.pad %[[X]] low[0, 0, 1, 1] high[0, 0, 1, 1]
 // CHECK: } : tensor<?x1x28x28xf32> to tensor<?x1x30x30xf32>
 // CHECK: %[[PH:.*]] = tensor.expand_shape %[[P]] {{\[\[}}0], [1, 2, 3], [4], [5]] {{.*}} into tensor<?x1x1x1x30x30xf32>
-// CHECK: %[[SRC:.*]] = tensor.extract_slice %[[PH]][0, 0, 0, 0, 0, 0] [%{{.*}}, 1, 1, 1, 28, 28] [1, 1, 1, 1, 1, 1] : tensor<?x1x1x1x30x30xf32> to tensor<?x1x28x28xf32>
-// CHECK: %[[DST:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0, 0, 0] [%{{.*}}, 1, 1, 1, 28, 28] [1, 1, 1, 1, 1, 1] : tensor<?x1x3x3x28x28xf32> to tensor<?x1x28x28xf32>
-// CHECK: linalg.copy ins(%[[SRC]] : tensor<?x1x28x28xf32>) outs(%[[DST]] : tensor<?x1x28x28xf32>)
-// CHECK-COUNT-7: linalg.copy
-// CHECK: tensor.extract_slice %[[PH]][0, 0, 0, 0, 2, 2] [%{{.*}}, 1, 1, 1, 28, 28]
-// CHECK: %[[LAST:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 2, 2, 0, 0] [%{{.*}}, 1, 1, 1, 28, 28] [1, 1, 1, 1, 1, 1] : tensor<?x1x28x28xf32> into tensor<?x1x3x3x28x28xf32>
+// CHECK: %[[COL0:.*]] = tensor.empty(%{{.*}}) : tensor<?x1x3x3x28x28xf32>
+// CHECK: %[[C9:.*]] = arith.constant 9 : index
+// CHECK: %[[LAST:.*]] = scf.for %[[I:.*]] = %{{.*}} to %[[C9]] step %{{.*}} iter_args(%[[CACC:.*]] = %[[COL0]]) -> (tensor<?x1x3x3x28x28xf32>)
+// CHECK: %[[KH:.*]] = arith.divui %[[I]], %c3{{(_[0-9]+)?}} : index
+// CHECK: %[[KW:.*]] = arith.remui %[[I]], %c3{{(_[0-9]+)?}} : index
+// CHECK: %[[SRC:.*]] = tensor.extract_slice %[[PH]][0, 0, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] [%{{.*}}, 1, 1, 1, 28, 28] [1, 1, 1, 1, 1, 1] : tensor<?x1x1x1x30x30xf32> to tensor<?x1x28x28xf32>
+// CHECK: %[[DST:.*]] = tensor.extract_slice %[[CACC]][0, 0, %[[KH]], %[[KW]], 0, 0] [%{{.*}}, 1, 1, 1, 28, 28] [1, 1, 1, 1, 1, 1] : tensor<?x1x3x3x28x28xf32> to tensor<?x1x28x28xf32>
+// CHECK: %[[CP:.*]] = linalg.copy ins(%[[SRC]] : tensor<?x1x28x28xf32>) outs(%[[DST]] : tensor<?x1x28x28xf32>)
+// CHECK: %[[INS:.*]] = tensor.insert_slice %[[CP]] into %[[CACC]][0, 0, %[[KH]], %[[KW]], 0, 0] [%{{.*}}, 1, 1, 1, 28, 28] [1, 1, 1, 1, 1, 1] : tensor<?x1x28x28xf32> into tensor<?x1x3x3x28x28xf32>
+// CHECK: scf.yield %[[INS]]
 // CHECK-NOT: linalg.copy
 // CHECK: %[[C3:.*]] = tensor.collapse_shape %[[LAST]] {{\[\[}}0], [1, 2, 3], [4, 5]] : tensor<?x1x3x3x28x28xf32> into tensor<?x9x784xf32>
 // CHECK: %[[COLS:.*]] = tensor.expand_shape %[[C3]] {{.*}} into tensor<?x1x9x784xf32>
@@ -45,15 +49,24 @@ func.func @conv_pad_bias(%x: tensor<?x1x28x28xf32>, %w: tensor<16x1x3x3xf32>, %b
 }
 
 // Stride 2: the input (16 = 8 x 2 rows, nothing to pad) is split into its
-// 2 x 2 phases, where every plane is a unit-stride block; with dilation
-// (1, 2), kernel position (1, 2) reads phase (1, 0) from row 0, column 2.
-// No bias: the accumulator is zero.
+// 2 x 2 phases, where every plane is a unit-stride block: the window offset
+// t = k d (dilation 1 for rows, 2 for columns) is phase t mod 2, from row or
+// column t div 2. No bias: the accumulator is zero.
 // CHECK-LABEL: func.func @conv_stride(
 // CHECK-NOT: tensor.pad
 // CHECK: %[[E:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0], [1], [2, 3], [4, 5]] {{.*}} : tensor<?x16x16x16xf32> into tensor<?x16x8x2x8x2xf32>
 // CHECK: %[[PH:.*]] = linalg.transpose ins(%[[E]] : tensor<?x16x8x2x8x2xf32>) outs(%{{.*}} : tensor<?x16x2x2x8x8xf32>) permutation = [0, 1, 3, 5, 2, 4]
-// CHECK: tensor.extract_slice %[[PH]][0, 0, 0, 0, 0, 0] [%{{.*}}, 16, 1, 1, 7, 6]
-// CHECK: tensor.extract_slice %[[PH]][0, 0, 1, 0, 0, 2] [%{{.*}}, 16, 1, 1, 7, 6] [1, 1, 1, 1, 1, 1] : tensor<?x16x2x2x8x8xf32> to tensor<?x16x7x6xf32>
+// CHECK: scf.for %[[I:[a-z0-9_]+]] =
+// CHECK: %[[KH:.*]] = arith.divui %[[I]], %c3{{(_[0-9]+)?}} : index
+// CHECK: %[[KW:.*]] = arith.remui %[[I]], %c3{{(_[0-9]+)?}} : index
+// CHECK: %[[TH:.*]] = arith.muli %[[KH]], %c1{{(_[0-9]+)?}} : index
+// CHECK: %[[AH:.*]] = arith.remui %[[TH]], %c2{{(_[0-9]+)?}} : index
+// CHECK: %[[RH:.*]] = arith.divui %[[TH]], %c2{{(_[0-9]+)?}} : index
+// CHECK: %[[TW:.*]] = arith.muli %[[KW]], %c2{{(_[0-9]+)?}} : index
+// CHECK: %[[AW:.*]] = arith.remui %[[TW]], %c2{{(_[0-9]+)?}} : index
+// CHECK: %[[RW:.*]] = arith.divui %[[TW]], %c2{{(_[0-9]+)?}} : index
+// CHECK: tensor.extract_slice %[[PH]][0, 0, %[[AH]], %[[AW]], %[[RH]], %[[RW]]] [%{{.*}}, 16, 1, 1, 7, 6] [1, 1, 1, 1, 1, 1] : tensor<?x16x2x2x8x8xf32> to tensor<?x16x7x6xf32>
+// CHECK: linalg.copy
 // CHECK: tensor.collapse_shape %{{.*}} : tensor<?x16x3x3x7x6xf32> into tensor<?x144x42xf32>
 // CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x1x32x42xf32>)
 // CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x32x144xf32>, tensor<?x1x144x42xf32>) outs(%[[Z]] : tensor<?x1x32x42xf32>)
@@ -85,7 +98,8 @@ func.func @conv_groups(%x: tensor<?x8x10x10xf32>, %w: tensor<6x4x3x3xf32>) -> te
 // CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, %{{.*}}, %{{.*}}]
 // CHECK: } : tensor<?x3x?x?xf32> to tensor<?x3x?x?xf32>
 // CHECK: linalg.transpose ins(%{{.*}} : tensor<?x3x?x2x?x2xf32>) outs(%{{.*}} : tensor<?x3x2x2x?x?xf32>)
-// CHECK-COUNT-9: linalg.copy
+// CHECK: scf.for
+// CHECK: linalg.copy {{.*}} -> tensor<?x3x?x?xf32>
 // CHECK: linalg.generic {indexing_maps = [#[[WMAP2]], #[[COL2]], #[[OUT2]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<1x4x27xf32>, tensor<?x1x27x?x?xf32>) outs(%{{.*}} : tensor<?x1x4x?x?xf32>)
 // CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2], [3], [4]] : tensor<?x1x4x?x?xf32> into tensor<?x4x?x?xf32>
 func.func @conv_dynamic_hw(%x: tensor<?x3x?x?xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<?x4x?x?xf32> {
