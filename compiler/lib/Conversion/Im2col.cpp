@@ -43,11 +43,7 @@ static OpFoldResult phaseSize(OpBuilder &b, Location loc, OpFoldResult h, int64_
                                       arith::ConstantIndexOp::create(b, loc, s)));
 }
 
-/// `x` [N, C, H, W] zero-padded by p and split into stride phases,
-/// [N, C, sh, sw, Hs, Ws] with ph[n, c, a, b, i, j] = x_pad[n, c, i sh + a,
-/// j sw + b] (the bottom/right grow to a multiple of the stride); without a
-/// stride, just the padded image with two unit dims.
-static Value toPhases(OpBuilder &b, Location loc, Value x, const conv::Window &w) {
+Value conv::phases(OpBuilder &b, Location loc, Value x, const Window &w) {
   auto xt = cast<RankedTensorType>(x.getType());
   Type elt = xt.getElementType();
   SmallVector<OpFoldResult> xs = tensor::getMixedSizes(b, loc, x);
@@ -93,7 +89,7 @@ static Value toPhases(OpBuilder &b, Location loc, Value x, const conv::Window &w
       .getResult()[0];
 }
 
-/// The inverse of toPhases: phases interleaved back, padding dropped, [N, C, h, w].
+/// The inverse of conv::phases: phases interleaved back, padding dropped, [N, C, h, w].
 static Value fromPhases(OpBuilder &b, Location loc, Value ph, const conv::Window &w,
                         OpFoldResult h, OpFoldResult wd) {
   auto pt = cast<RankedTensorType>(ph.getType());
@@ -124,7 +120,7 @@ static Value fromPhases(OpBuilder &b, Location loc, Value ph, const conv::Window
 namespace {
 /// Where the plane of one kernel position (kh, kw) lies in the phases
 /// ([N, C, sh, sw, Hs, Ws]: phase (kh d) mod s, rows from (kh d) div s) and
-/// in the columns ([N, C, KH, KW, Ho, Wo]); both slices are [N, C, Ho, Wo].
+/// in the columns ([N, C, KH, KW, Ho, Wo]); both slices are [N, C, 1, 1, Ho, Wo].
 struct Plane {
   SmallVector<OpFoldResult> phaseOffsets, colOffsets, sizes, unit;
   RankedTensorType type;
@@ -160,7 +156,7 @@ static Value forEachPlane(OpBuilder &b, Location loc, const conv::Window &w,
         p.colOffsets = {zero, zero, kh, kw, zero, zero};
         p.sizes = {sizes[0], sizes[1], one, one, sizes[2], sizes[3]};
         p.unit.assign(6, one);
-        p.type = tensorType(sizes, elt);
+        p.type = tensorType(p.sizes, elt); // not rank-reduced: with one image, [1, C, 1, 1, Ho, Wo] -> [1, C, Ho, Wo] would be ambiguous
         scf::YieldOp::create(nb, l, body(nb, l, p, acc[0]));
       });
   return loop.getResult(0);
@@ -168,11 +164,15 @@ static Value forEachPlane(OpBuilder &b, Location loc, const conv::Window &w,
 
 Value conv::im2col(OpBuilder &b, Location loc, Value x, const Window &w, OpFoldResult ho,
                    OpFoldResult wo) {
-  auto xt = cast<RankedTensorType>(x.getType());
-  Type elt = xt.getElementType();
-  Value ph = toPhases(b, loc, x, w);
-  SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, x, 0),
-                                  b.getIndexAttr(xt.getDimSize(1)), ho, wo};
+  return columns(b, loc, phases(b, loc, x, w), w, ho, wo);
+}
+
+Value conv::columns(OpBuilder &b, Location loc, Value ph, const Window &w, OpFoldResult ho,
+                    OpFoldResult wo) {
+  auto pt = cast<RankedTensorType>(ph.getType());
+  Type elt = pt.getElementType();
+  SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, ph, 0),
+                                  b.getIndexAttr(pt.getDimSize(1)), ho, wo};
   SmallVector<OpFoldResult> colShape{sizes[0], sizes[1], b.getIndexAttr(w.kernel[0]),
                                      b.getIndexAttr(w.kernel[1]), ho, wo};
   // Every plane is overwritten whole, so col needs no zero fill. Each copy
@@ -205,8 +205,8 @@ Value conv::col2im(OpBuilder &b, Location loc, Value dcol, const Window &w, OpFo
                                     b.getIndexAttr(w.stride[1]),
                                     phaseSize(b, loc, h, w.padding[0], w.stride[0]),
                                     phaseSize(b, loc, wd, w.padding[1], w.stride[1])};
-  AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
-  SmallVector<utils::IteratorType> its(4, utils::IteratorType::parallel);
+  AffineMap id = AffineMap::getMultiDimIdentityMap(6, ctx); // the planes' [N, C, 1, 1, Ho, Wo]
+  SmallVector<utils::IteratorType> its(6, utils::IteratorType::parallel);
   // Read-add-write of each plane, in place: overlapping windows
   // (stride < kernel) accumulate across planes (loop iterations), never
   // within one.

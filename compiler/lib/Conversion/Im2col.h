@@ -33,6 +33,14 @@ struct Window {
 mlir::Value im2col(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, const Window &w,
                    mlir::OpFoldResult ho, mlir::OpFoldResult wo);
 
+/// The two halves of im2col: `x` zero-padded and split into its stride
+/// phases, [N, C, sh, sw, Hs, Ws] with ph[n, c, a, b, i, j] =
+/// x_pad[n, c, i sh + a, j sw + b] (a reshape when the stride is 1), and the
+/// columns of such phases.
+mlir::Value phases(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, const Window &w);
+mlir::Value columns(mlir::OpBuilder &b, mlir::Location loc, mlir::Value ph, const Window &w,
+                    mlir::OpFoldResult ho, mlir::OpFoldResult wo);
+
 /// The adjoint of im2col: dx [N, C, h, w] receives each plane of `dcol`
 /// ([N, C, KH, KW, Ho, Wo]) added where im2col read it from (in the phases
 /// when strided, which are then interleaved back); the padding is dropped.
