@@ -61,7 +61,8 @@ static Value normalize(OpBuilder &b, Location loc, Value x, Value mean, Value va
 namespace {
 
 /// y[n, g, o, p] = bias[g, o] + sum_k W[g, o, k] col[n, g, k, p] with
-/// k = (c, kh, kw) in the group and p = (oh, ow): im2col of the padded input,
+/// k = (c, kh, kw) in the group and p = (oh, ow): per image (an scf.forall),
+/// im2col of the padded input
 /// then one contraction (Im2col.h); the output's contiguous p is the
 /// register tile's vector dim.
 struct Conv2dLowering : OpConversionPattern<res::Conv2dOp> {
