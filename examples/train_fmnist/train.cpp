@@ -1,6 +1,6 @@
 //===- train.cpp - train a compiled model on Fashion-MNIST ------*- C++ -*-===//
 //
-//   resc examples/resmlp.res -o resmlp.so
+//   resc examples/resmlp.res -o resmlp.so     (or examples/resnet8.res)
 //   train_fmnist resmlp.so [--epochs 5] [--batch 64] [--lr 0.02] [--schedule cosine|constant] [--limit N]
 //                [--data /usr/share/datasets/fashion-mnist] [--save params.safetensors]
 //
@@ -97,13 +97,39 @@ resc_tensor *tensor(int32_t dtype, std::vector<int64_t> shape) {
   return t;
 }
 
+/// The per-image dims of `entry`'s first input: [784] for an MLP declared
+/// with x: f32[N, 784], [1, 28, 28] for a convolutional net's f32[N, 1, 28, 28].
+/// The batch dim must be symbolic and the image dims must hold 784 values.
+std::vector<int64_t> imageDims(const resc_model *model, const char *entry) {
+  const resc_entry_desc *e = nullptr;
+  check(resc_model_find_entry(model, entry, &e, nullptr));
+  const resc_tensor_desc &x = e->inputs[0];
+  std::vector<int64_t> dims(x.shape + std::min<int32_t>(x.rank, 1), x.shape + x.rank);
+  int64_t values = 1;
+  for (int64_t d : dims)
+    values = d < 0 ? -1 : values * d;
+  if (x.rank < 2 || x.shape[0] >= 0 || values != 784)
+    die(std::string("'") + entry + "' takes '" + x.name +
+        "' of rank " + std::to_string(x.rank) +
+        "; expected [N, ...] with a symbolic batch dim N and 784 values per image");
+  return dims;
+}
+
+/// An f32 tensor for `n` images of `dims`.
+resc_tensor *batchTensor(size_t n, const std::vector<int64_t> &dims) {
+  std::vector<int64_t> shape{int64_t(n)};
+  shape.insert(shape.end(), dims.begin(), dims.end());
+  return tensor(RESC_F32, shape);
+}
+
 /// Accuracy of `forward` over `data`, in batches.
-double accuracy(const resc_model *model, resc_params *params, const Dataset &data) {
-  const size_t batch = 1000;
+double accuracy(const resc_model *model, resc_params *params, const Dataset &data,
+                const std::vector<int64_t> &dims) {
+  const size_t batch = 250; // a convolutional net's columns are K x K its input
   size_t correct = 0;
   for (size_t start = 0; start < data.size(); start += batch) {
     size_t n = std::min(batch, data.size() - start);
-    resc_tensor *x = tensor(RESC_F32, {int64_t(n), 784});
+    resc_tensor *x = batchTensor(n, dims);
     std::memcpy(resc_tensor_data(x), &data.images[start * 784], n * 784 * sizeof(float));
     resc_tensor *logits = nullptr;
     const resc_tensor *in[] = {x};
@@ -161,6 +187,11 @@ int main(int argc, char **argv) {
   resc_params *params = nullptr;
   check(resc_params_create(model, &params));
   check(resc_params_init(params, seed));
+  // The image layout comes from the model: ResMLP takes [N, 784], ResNet8
+  // [N, 1, 28, 28] (the same row-major bytes).
+  std::vector<int64_t> dims = imageDims(model, "train_step");
+  if (imageDims(model, "forward") != dims)
+    die("'forward' and 'train_step' take differently shaped images");
   Dataset train = load(dataDir, "train", limit), test = load(dataDir, "t10k", SIZE_MAX);
   std::printf("training %s on %zu images (test %zu), batch %zu, lr %g (%s)\n", modelPath.c_str(),
               train.size(), test.size(), batch, double(lr), cosine ? "cosine" : "constant");
@@ -183,7 +214,7 @@ int main(int argc, char **argv) {
     double lossSum = 0;
     size_t steps = 0;
     for (size_t start = 0; start + batch <= order.size(); start += batch) {
-      resc_tensor *x = tensor(RESC_F32, {int64_t(batch), 784});
+      resc_tensor *x = batchTensor(batch, dims);
       resc_tensor *y = tensor(RESC_I32, {int64_t(batch)});
       float *xd = static_cast<float *>(resc_tensor_data(x));
       int32_t *yd = static_cast<int32_t *>(resc_tensor_data(y));
@@ -203,7 +234,8 @@ int main(int argc, char **argv) {
     }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-    double trainAcc = accuracy(model, params, train), testAcc = accuracy(model, params, test);
+    double trainAcc = accuracy(model, params, train, dims),
+           testAcc = accuracy(model, params, test, dims);
     std::printf("epoch %d: loss %.4f train_acc %.4f test_acc %.4f samples/s %.0f seconds %.1f\n",
                 epoch, lossSum / double(std::max<size_t>(steps, 1)), trainAcc, testAcc,
                 double(steps * batch) / seconds, seconds);

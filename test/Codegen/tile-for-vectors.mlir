@@ -67,6 +67,51 @@ func.func @transpose(%w: tensor<64x32xf32>, %o: tensor<32x64xf32>) -> tensor<32x
   return %t : tensor<32x64xf32>
 }
 
+// A convolution's contraction over its columns (Conversion/Im2col.cpp) on
+// a 7 x 7 image: 49 columns are cut into 16-wide tiles and a peeled single
+// column, since a 49- or 48-lane vector would be shuffled element by
+// element; the image dim n is a unit loop outside the register tile.
+// CHECK-LABEL: func.func @conv_columns(
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x6x1xf32>, tensor<1x1x1x16xf32>) outs(%{{.*}} : tensor<1x1x6x16xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x6x1xf32>, tensor<1x1x1x1xf32>) outs(%{{.*}} : tensor<1x1x6x1xf32>)
+#cw = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d4)>
+#cc = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>
+#cy = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+func.func @conv_columns(%w: tensor<1x64x576xf32>, %col: tensor<?x1x576x49xf32>, %acc: tensor<?x1x64x49xf32>) -> tensor<?x1x64x49xf32> {
+  %y = linalg.generic {indexing_maps = [#cw, #cc, #cy], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%w, %col : tensor<1x64x576xf32>, tensor<?x1x576x49xf32>) outs(%acc : tensor<?x1x64x49xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1x64x49xf32>
+  return %y : tensor<?x1x64x49xf32>
+}
+
+// A weight gradient sums over images and pixels: the image loop (the outer
+// reduction) runs outside the register tile's loops, so one image's columns
+// serve every output tile from cache; the pixels are the innermost k.
+// CHECK-LABEL: func.func @conv_weight_grad(
+// CHECK: %[[N:.*]] = tensor.dim %{{.*}}, %{{.*}} : tensor<?x1x16x784xf32>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[N]] step
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: scf.for
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1x6x1xf32>, tensor<1x1x64x1xf32>) outs(%{{.*}} : tensor<1x6x64xf32>)
+#gdy = affine_map<(d0, d1, d2, d3, d4) -> (d3, d0, d1, d4)>
+#gcol = affine_map<(d0, d1, d2, d3, d4) -> (d3, d0, d2, d4)>
+#gdw = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2)>
+func.func @conv_weight_grad(%dy: tensor<?x1x16x784xf32>, %col: tensor<?x1x144x784xf32>, %acc: tensor<1x16x144xf32>) -> tensor<1x16x144xf32> {
+  %dw = linalg.generic {indexing_maps = [#gdy, #gcol, #gdw], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%dy, %col : tensor<?x1x16x784xf32>, tensor<?x1x144x784xf32>) outs(%acc : tensor<1x16x144xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<1x16x144xf32>
+  return %dw : tensor<1x16x144xf32>
+}
+
 // The thread level (default): a large matmul is first split into column
 // panels of its output in an scf.forall, then register-tiled inside.
 // RUN: res-opt %s --pass-pipeline='builtin.module(func.func(res-tile-for-vectors))' | FileCheck %s --check-prefix=PAR
@@ -75,6 +120,12 @@ func.func @transpose(%w: tensor<64x32xf32>, %o: tensor<32x64xf32>) -> tensor<32x
 // PAR: scf.forall
 // PAR-LABEL: func.func @transpose(
 // PAR-NOT: scf.forall
+// The columns' contraction is split over images (4 per chunk of a dynamic
+// batch): every tile inside keeps static extents.
+// PAR-LABEL: func.func @conv_columns(
+// PAR: %[[N:.*]] = tensor.dim
+// PAR: scf.forall (%{{.*}}) = (0) to (%[[N]]) step (4)
+// PAR: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x6x16xf32>)
 // PAR-LABEL: func.func @big(
 // PAR: scf.forall (%{{.*}}) = (0) to (1024) step (128)
 // PAR: linalg.generic {{.*}} tensor<6x64xf32>

@@ -25,6 +25,26 @@ func.func @matmul(%x: tensor<64x16xf32>, %w: tensor<16x128xf32>, %acc: tensor<64
   return %y : tensor<64x128xf32>
 }
 
+// Two reductions (a weight gradient's images and pixels), the image one a
+// unit tile: it is dropped from the vector.contract, which keeps the single
+// reduction the outer-product (broadcast-FMA) lowering takes.
+// CHECK-LABEL: func.func @two_reductions(
+// CHECK: vector.contract {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %{{.*}}, %{{.*}}, %{{.*}} : vector<6x1xf32>, vector<1x64xf32> into vector<6x64xf32>
+// CHECK-NOT: "reduction", "reduction"
+#ra = affine_map<(d0, d1, d2, d3) -> (d2, d0, d3)>
+#rb = affine_map<(d0, d1, d2, d3) -> (d2, d3, d1)>
+#rc = affine_map<(d0, d1, d2, d3) -> (d0, d1)>
+func.func @two_reductions(%dy: tensor<4x12x32xf32>, %col: tensor<4x32x128xf32>, %acc: tensor<12x128xf32>) -> tensor<12x128xf32> {
+  %dw = linalg.generic {indexing_maps = [#ra, #rb, #rc], iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%dy, %col : tensor<4x12x32xf32>, tensor<4x32x128xf32>) outs(%acc : tensor<12x128xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<12x128xf32>
+  return %dw : tensor<12x128xf32>
+}
+
 // Elementwise: 64-wide vector arithmetic, no linalg left.
 // CHECK-LABEL: func.func @relu(
 // CHECK: vector.transfer_read {{.*}} vector<1x64xf32>

@@ -21,6 +21,8 @@ namespace resc::codegen {
 /// the Linear GEMMs here).
 constexpr int64_t kMr = 6;
 constexpr int64_t kNr = 64;
+/// f32 lanes of one (512-bit) vector register.
+constexpr int64_t kLanes = 16;
 /// Vector length along the innermost dim of non-contraction ops.
 constexpr int64_t kVectorTile = 64;
 /// Square block of a transpose (16 f32 = one 512-bit register per row).

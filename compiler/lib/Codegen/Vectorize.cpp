@@ -31,10 +31,73 @@ static bool isVectorSized(linalg::LinalgOp op, int64_t maxElements) {
 }
 
 namespace {
+
+/// Drops the unit-size reduction dims of a vector.contract that has more
+/// than one reduction dim (a convolution's weight gradient sums over images
+/// and pixels; its tiles keep one image). The outer-product lowering takes
+/// exactly one reduction; with two, LLVM got one horizontal sum per output
+/// element.
+struct DropUnitReductionDims : OpRewritePattern<vector::ContractionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::ContractionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (cast<vector::MaskableOpInterface>(op.getOperation()).isMasked())
+      return rewriter.notifyMatchFailure(op, "masked");
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    SmallVector<vector::IteratorType> iters = op.getIteratorTypesArray();
+    unsigned numLoops = iters.size();
+    // Loop extents, read off the operands.
+    SmallVector<int64_t> extent(numLoops, 0);
+    for (auto [map, v] : llvm::zip(ArrayRef(maps).take_front(2), ValueRange{op.getLhs(), op.getRhs()}))
+      for (auto [i, e] : llvm::enumerate(map.getResults()))
+        extent[cast<AffineDimExpr>(e).getPosition()] =
+            cast<VectorType>(v.getType()).getDimSize(i);
+    llvm::SmallBitVector drop(numLoops);
+    unsigned reductions = 0;
+    for (unsigned d = 0; d < numLoops; ++d)
+      if (iters[d] == vector::IteratorType::reduction) {
+        ++reductions;
+        if (extent[d] == 1)
+          drop.set(d);
+      }
+    if (reductions < 2 || drop.none())
+      return rewriter.notifyMatchFailure(op, "one reduction dim, or none of unit size");
+    if (drop.count() == reductions) // keep the innermost one
+      drop.reset(drop.find_last());
+
+    auto castAway = [&](Value v, AffineMap map, AffineMap &newMap) -> Value {
+      llvm::SmallBitVector positions(map.getNumResults());
+      SmallVector<int64_t> shape;
+      auto type = cast<VectorType>(v.getType());
+      for (auto [i, e] : llvm::enumerate(map.getResults())) {
+        if (drop.test(cast<AffineDimExpr>(e).getPosition()))
+          positions.set(i);
+        else
+          shape.push_back(type.getDimSize(i));
+      }
+      newMap = compressDims(map.dropResults(positions), drop);
+      return vector::ShapeCastOp::create(rewriter, op.getLoc(),
+                                         VectorType::get(shape, type.getElementType()), v);
+    };
+    AffineMap lhsMap, rhsMap;
+    Value lhs = castAway(op.getLhs(), maps[0], lhsMap);
+    Value rhs = castAway(op.getRhs(), maps[1], rhsMap);
+    AffineMap accMap = compressDims(maps[2], drop);
+    SmallVector<Attribute> newIters;
+    for (unsigned d = 0; d < numLoops; ++d)
+      if (!drop.test(d))
+        newIters.push_back(op.getIteratorTypes()[d]);
+    rewriter.replaceOpWithNewOp<vector::ContractionOp>(
+        op, lhs, rhs, op.getAcc(), rewriter.getAffineMapArrayAttr({lhsMap, rhsMap, accMap}),
+        rewriter.getArrayAttr(newIters), op.getKind());
+    return success();
+  }
+};
+
 struct ResVectorize : resc::impl::ResVectorizeBase<ResVectorize> {
   using Base::Base;
   // Built once per pass instance: collecting every op's patterns is costly.
-  FrozenRewritePatternSet cleanup, canonicalization;
+  FrozenRewritePatternSet cleanup, unitReductions, canonicalization;
 
   LogicalResult initialize(MLIRContext *ctx) override {
     // The clean-up the upstream vectorize transform applies: fold slices
@@ -46,6 +109,11 @@ struct ResVectorize : resc::impl::ResVectorizeBase<ResVectorize> {
     tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
     resc::codegen::addCanonicalizationPatterns(patterns);
     cleanup = std::move(patterns);
+    // After the clean-up has folded broadcasts and transposes into the
+    // contractions' maps (shape casts would block that).
+    RewritePatternSet contracts(ctx);
+    contracts.add<DropUnitReductionDims>(ctx);
+    unitReductions = std::move(contracts);
     RewritePatternSet canon(ctx);
     resc::codegen::addCanonicalizationPatterns(canon);
     canonicalization = std::move(canon);
@@ -71,7 +139,8 @@ struct ResVectorize : resc::impl::ResVectorizeBase<ResVectorize> {
         rewriter.replaceOp(op, result->replacements);
     }
 
-    if (failed(applyPatternsGreedily(func, cleanup)))
+    if (failed(applyPatternsGreedily(func, cleanup)) ||
+        failed(applyPatternsGreedily(func, unitReductions)))
       return signalPassFailure();
 
     // Keep loop-carried accumulator tiles in registers: a transfer_read of

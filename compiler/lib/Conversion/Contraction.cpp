@@ -17,12 +17,6 @@
 using namespace mlir;
 using namespace resc;
 
-/// The body of a multiply-accumulate contraction.
-static void macBody(OpBuilder &b, Location loc, ValueRange args) {
-  Value prod = arith::MulFOp::create(b, loc, args[0], args[1]);
-  linalg::YieldOp::create(b, loc, ValueRange{arith::AddFOp::create(b, loc, args[2], prod)});
-}
-
 namespace {
 
 /// y[..., n] = bias[n] + sum_k x[..., k] * w[n, k]

@@ -38,6 +38,11 @@ Value resc::emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
   return emptyTensorWithSizes(b, loc, type, sizes);
 }
 
+void resc::macBody(OpBuilder &b, Location loc, ValueRange args) {
+  Value prod = arith::MulFOp::create(b, loc, args[0], args[1]);
+  linalg::YieldOp::create(b, loc, ValueRange{arith::AddFOp::create(b, loc, args[2], prod)});
+}
+
 Value resc::floatConst(OpBuilder &b, Location loc, Type type, double v) {
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, v));
 }

@@ -34,6 +34,9 @@ mlir::AffineMap broadcastMap(mlir::MLIRContext *ctx, mlir::RankedTensorType type
 mlir::Value broadcastInto(mlir::OpBuilder &b, mlir::Location loc, mlir::Value vector,
                           mlir::Value init, int64_t dim);
 
+/// The body of a multiply-accumulate contraction: out + in0 * in1.
+void macBody(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange args);
+
 /// A float constant of `type`'s element type.
 mlir::Value floatConst(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type, double v);
 

@@ -430,9 +430,32 @@ class TinyLM(nn.Module):
         return [seq[:, :-1].copy(), seq[:, 1:].copy()] if entry == "loss" else [seq[:, :-1].copy()]
 
 
+class ConvMix(nn.Module):
+    """Inputs/convmix.res: grouped, strided, dilated and padded convolutions."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(4, 6, 3, stride=2, padding=1, dilation=2, groups=2)
+        self.b = nn.Conv2d(6, 6, 1, stride=2, padding=1, bias=False)
+        self.c = nn.Conv2d(6, 4, 5, stride=3, padding=2, groups=2)
+        self.out = nn.Linear(8, 3)
+
+    def forward(self, x):
+        h = F.relu(self.b(F.relu(self.a(x))))
+        return self.out(torch.flatten(self.c(h), 1))
+
+    def loss(self, x, y):
+        return F.cross_entropy(self.forward(x), y.long())
+
+    @staticmethod
+    def inputs(rng, n, entry):
+        x = rng.standard_normal((n, 4, 11, 9)).astype(np.float32)
+        return [x, rng.integers(0, 3, n).astype(np.int32)] if entry == "loss" else [x]
+
+
 MODELS = {"longskip": LongSkip, "shared": Shared, "seq": Seq, "resnet8": ResNet8, "nnops": NNOps,
           "nngrad": NNGrad, "symconv": SymConv, "bntwice": Twice, "tinylm": TinyLM,
-          "attn": Attn}
+          "attn": Attn, "convmix": ConvMix}
 
 
 def train(model, ins, args):
