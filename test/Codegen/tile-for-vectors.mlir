@@ -114,6 +114,45 @@ func.func @conv_weight_grad(%dy: tensor<?x1x16x784xf32>, %col: tensor<?x1x144x78
 
 // The thread level (default): a large matmul is first split into column
 // panels of its output in an scf.forall, then register-tiled inside.
+// A dynamic innermost dim (attention's T) still gets 64-wide tiles: the
+// full ones are static, the peeled remainder is cut into unit tiles.
+// CHECK-LABEL: func.func @dynamic_inner(
+// CHECK: scf.for %{{.*}} step %[[C64:.*]] iter_args
+// CHECK:   linalg.generic {{.*}} ins(%{{.*}} : tensor<1x1x64xf32>) outs(%{{.*}} : tensor<1x1x64xf32>)
+// CHECK: scf.for
+// CHECK:   scf.for
+// CHECK:     linalg.generic {{.*}} ins(%{{.*}} : tensor<1x1x1xf32>)
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @dynamic_inner(%x: tensor<4x?x?xf32>, %o: tensor<4x?x?xf32>) -> tensor<4x?x?xf32> {
+  %y = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : tensor<4x?x?xf32>) outs(%o : tensor<4x?x?xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %e = math.exp %a : f32
+    linalg.yield %e : f32
+  } -> tensor<4x?x?xf32>
+  return %y : tensor<4x?x?xf32>
+}
+
+// A row reduction over dynamic rows: the rows are strided in the input, so
+// they are not vectorized (a 64 x 256 vector); each row is one 256-wide
+// reduction.
+// CHECK-LABEL: func.func @row_sum(
+// CHECK: scf.for %{{.*}} step %{{.*}} iter_args
+// CHECK-NEXT: tensor.extract_slice
+// CHECK-NEXT: tensor.extract_slice
+// CHECK-NEXT: linalg.generic {{.*}} ins(%{{.*}} : tensor<1x256xf32>) outs(%{{.*}} : tensor<1xf32>)
+#rows = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @row_sum(%x: tensor<?x256xf32>, %o: tensor<?xf32>) -> tensor<?xf32> {
+  %y = linalg.generic {indexing_maps = [#rows, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<?x256xf32>) outs(%o : tensor<?xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<?xf32>
+  return %y : tensor<?xf32>
+}
+
 // RUN: res-opt %s --pass-pipeline='builtin.module(func.func(res-tile-for-vectors))' | FileCheck %s --check-prefix=PAR
 // A dynamic batch is split into row blocks; a small static op is not split.
 // PAR-LABEL: func.func @matmul(

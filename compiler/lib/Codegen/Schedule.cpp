@@ -29,8 +29,10 @@ static bool isCleanWidth(int64_t lanes) {
 /// `width`: whole when it fits, else `width` (a remainder is peeled); one
 /// register wide when either would leave an unclean vector length.
 static int64_t vectorTile(int64_t size, int64_t width) {
+  // A dynamic extent (a sequence length T) gets full tiles of `width`; the
+  // peeled remainder is cut into unit tiles later.
   if (ShapedType::isDynamic(size))
-    return 1;
+    return width;
   if (size <= width)
     return isCleanWidth(size) ? 0 : kLanes;
   return isCleanWidth(size % width) ? width : kLanes;
@@ -190,10 +192,17 @@ std::optional<TileSchedule> chooseTiles(linalg::LinalgOp op) {
   s.tileSizes.assign(op.getNumLoops(), 1);
   for (unsigned d = 0; d < op.getNumLoops(); ++d) {
     if (inner && d == *inner)
-      s.tileSizes[d] = vectorTile(ranges[d], kVectorTile);
-    else if (iters[d] == utils::IteratorType::reduction && !ShapedType::isDynamic(ranges[d]) &&
-             ranges[d] <= kMaxFullReduction && isInnermostOfAnInput(op, d))
-      s.tileSizes[d] = 0;
+      // A dynamic dim is vectorized only where the inputs are contiguous
+      // along it: a row reduction's [rows, 256] would become one
+      // 64 x 256 vector otherwise.
+      s.tileSizes[d] = ShapedType::isDynamic(ranges[d]) && op.getNumDpsInputs() > 0 &&
+                               !isInnermostOfAnInput(op, d)
+                           ? 1
+                           : vectorTile(ranges[d], kVectorTile);
+    else if (iters[d] == utils::IteratorType::reduction && isInnermostOfAnInput(op, d))
+      s.tileSizes[d] = ShapedType::isDynamic(ranges[d])   ? kVectorTile
+                       : ranges[d] <= kMaxFullReduction ? 0
+                                                        : 1;
   }
   // Unit extents need no loop.
   for (unsigned d = 0; d < op.getNumLoops(); ++d)
