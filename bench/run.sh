@@ -15,7 +15,7 @@
 # Settings (environment):
 #   ROUNDS=3 ITERS=20 WARMUP=3   rounds; timed and warm-up calls per run
 #   QUICK=1                      ROUNDS=1 ITERS=3 WARMUP=1, to try the script
-#   WORKLOADS="resmlp resnet8"   see workload() below
+#   WORKLOADS="resmlp resnet8 tinylm"   see workload() below
 #   ENTRIES="forward train_step" THREADS="1 2"
 #   BATCHES="32 256"             overrides each workload's own batch sizes
 #   PEAK=224                     FP32 GFLOP/s of one core (bench/peak.c on these Zen 5 machines; the issue assumed Zen 4, 116)
@@ -29,7 +29,7 @@ if [ "${QUICK:-0}" = 1 ]; then
   ROUNDS=${ROUNDS:-1} ITERS=${ITERS:-3} WARMUP=${WARMUP:-1}
 fi
 ROUNDS=${ROUNDS:-3} ITERS=${ITERS:-20} WARMUP=${WARMUP:-3}
-WORKLOADS=${WORKLOADS:-resmlp resnet8}
+WORKLOADS=${WORKLOADS:-resmlp resnet8 tinylm}
 ENTRIES=${ENTRIES:-forward train_step}
 THREADS=${THREADS:-1 2}
 PEAK=${PEAK:-224}
@@ -80,8 +80,6 @@ log "measured FMA peak: $measured_peak"
 #   --workload ENTRY --batch N --threads T --iters K --warmup W
 # and printing the "median_ms=<x> min_ms=<y> iters=<k>" line; the PyTorch
 # script also answers --flops --workload ENTRY --batch N with "flops=<n>".
-# TinyLM needs bench/torch_tinylm.py (a tinylm_torch module for
-# torch_bench.py, with attention's FLOPs) before it can join.
 workload() {
   RESC_FLAGS=() DIM_ARGS=() OPENBLAS=""
   case $1 in

@@ -1,5 +1,5 @@
 """The timing harness of the bench/torch_<workload>.py scripts: PyTorch 1.13
-eager, one workload module each (resmlp_torch, resnet8_torch), with the
+eager, one workload module each (resmlp_torch, resnet8_torch, tinylm_torch), with the
 command line and output line of resrun --bench:
 
   torch_<workload>.py --workload forward|train_step --batch N [--threads T]
@@ -11,7 +11,9 @@ command line and output line of resrun --bench:
 forward runs in eval mode under no_grad; train_step is zero_grad, forward,
 the model's loss, backward and the model's optimizer step, in train mode.
 A workload module provides Model(), inputs(batch) -> (x, y),
-loss(output, y) and optimizer(model, lr)."""
+loss(output, y) and optimizer(model, lr), and flops(model, x, workload)
+when gemm_flops (Linear and Conv2d layers only) would miss GEMMs, such as
+attention's."""
 import argparse
 import statistics
 import time
@@ -65,7 +67,8 @@ def main(spec, doc):
     model = spec.Model()
     x, y = spec.inputs(a.batch)
     if a.flops:
-        print(f"flops={gemm_flops(model, x, a.workload)}")
+        count = getattr(spec, "flops", gemm_flops)
+        print(f"flops={count(model, x, a.workload)}")
         return
     if a.workload == "forward":
         model.eval()
