@@ -202,6 +202,9 @@ int main(int argc, char **argv) {
   resc::registerPipelineOptions();
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
+  // --help lists resc's own options; LLVM's and MLIR's hundreds (still
+  // accepted: --mlir-print-ir-after-all, ...) only under --help-hidden.
+  cl::HideUnrelatedOptions(rescCategory);
   cl::ParseCommandLineOptions(argc, argv,
                               "resc: compiles neural networks with residual "
                               "connections (.res) ahead of time\n");
