@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -15,9 +16,20 @@ namespace resc {
 using namespace mlir;
 
 namespace {
+/// finalize-memref-to-llvm lowers a copy between contiguous buffers to the
+/// memcpy intrinsic (libc's vectorized memcpy); only strided copies would
+/// call MLIR's runner library.
+static bool lowersToMemcpy(Type type) {
+  auto memref = dyn_cast<MemRefType>(type);
+  return memref && (memref.getLayout().isIdentity() ||
+                    memref::isStaticShapeAndContiguousRowMajor(memref));
+}
+
 struct CopyToLinalg : OpRewritePattern<memref::CopyOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(memref::CopyOp op, PatternRewriter &rewriter) const override {
+    if (lowersToMemcpy(op.getSource().getType()) && lowersToMemcpy(op.getTarget().getType()))
+      return rewriter.notifyMatchFailure(op, "contiguous: memcpy");
     rewriter.replaceOpWithNewOp<linalg::CopyOp>(op, op.getSource(), op.getTarget());
     return success();
   }
