@@ -12,7 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "resc/runtime.h"
+#include "../common/ExampleSupport.h"
 
 #include <zlib.h>
 
@@ -28,18 +28,9 @@
 
 namespace {
 
-[[noreturn]] void die(const std::string &message) {
-  std::fprintf(stderr, "train_fmnist: error: %s\n", message.c_str());
-  std::exit(1);
-}
-
-void check(resc_error *error) {
-  if (!error)
-    return;
-  std::string message = resc_error_message(error);
-  resc_error_free(error);
-  die(message);
-}
+using example::check;
+using example::die;
+using example::tensor;
 
 /// Reads a gzip'd IDX file (the MNIST format): big-endian magic, dims, bytes.
 std::vector<uint8_t> readIdx(const std::string &path, std::vector<uint32_t> &dims) {
@@ -89,12 +80,6 @@ Dataset load(const std::string &dir, const char *prefix, size_t limit) {
     d.images[i] = (pixels[i] / 255.0f - 0.2860f) / 0.3530f;
   d.labels.assign(labels.begin(), labels.begin() + n);
   return d;
-}
-
-resc_tensor *tensor(int32_t dtype, std::vector<int64_t> shape) {
-  resc_tensor *t = nullptr;
-  check(resc_tensor_create(dtype, int32_t(shape.size()), shape.data(), &t));
-  return t;
 }
 
 /// The per-image dims of `entry`'s first input: [784] for an MLP declared
@@ -149,6 +134,7 @@ double accuracy(const resc_model *model, resc_params *params, const Dataset &dat
 } // namespace
 
 int main(int argc, char **argv) {
+  example::toolName = "train_fmnist";
   std::string modelPath, dataDir = "/usr/share/datasets/fashion-mnist", savePath;
   int epochs = 5;
   size_t batch = 64, limit = SIZE_MAX;

@@ -16,7 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "resc/runtime.h"
+#include "../common/ExampleSupport.h"
 
 #include <algorithm>
 #include <chrono>
@@ -33,18 +33,9 @@
 
 namespace {
 
-[[noreturn]] void die(const std::string &message) {
-  std::fprintf(stderr, "train_tinylm: error: %s\n", message.c_str());
-  std::exit(1);
-}
-
-void check(resc_error *error) {
-  if (!error)
-    return;
-  std::string message = resc_error_message(error);
-  resc_error_free(error);
-  die(message);
-}
+using example::check;
+using example::die;
+using example::tensor;
 
 /// The bytes of every regular file in `dir`, in name order.
 std::string readCorpus(const std::string &dir) {
@@ -63,12 +54,6 @@ std::string readCorpus(const std::string &dir) {
     text.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   return text;
-}
-
-resc_tensor *tensor(int32_t dtype, std::vector<int64_t> shape) {
-  resc_tensor *t = nullptr;
-  check(resc_tensor_create(dtype, int32_t(shape.size()), shape.data(), &t));
-  return t;
 }
 
 /// `batch` windows of `seq + 1` bytes starting at `starts`: inputs and targets.
@@ -153,6 +138,7 @@ std::string printable(const std::string &s) {
 } // namespace
 
 int main(int argc, char **argv) {
+  example::toolName = "train_tinylm";
   std::string modelPath, corpusDir = "/usr/share/common-licenses", savePath, prompt = "The ";
   size_t steps = 400, batch = 8, seq = 128, sampleBytes = 300, every = 25;
   float lr = 3e-3f;
