@@ -28,6 +28,7 @@ func.func @M_loss(%x: tensor<?x4xf32> {res.name = "x", res.role = "input", res.d
 
 // A residual block whose input fans out: the skip edge and the branch both
 // send an adjoint to %h, summed into dy + J_F^T dy.
+// CHECK: #[[RLOC:.*]] = loc("residual")
 // CHECK-LABEL: func.func @R_loss_grad(
 // CHECK-SAME: %[[X:[^:]+]]: tensor<?x4xf32>{{.*}}%[[Y:[^:]+]]: tensor<?xi32>{{.*}}%[[W0:[^:]+]]: tensor<4x4xf32>{{.*}}%[[W1:[^:]+]]: tensor<4x4xf32>
 // CHECK: %[[H:.*]] = res.linear %[[X]], %[[W0]]
@@ -37,8 +38,9 @@ func.func @M_loss(%x: tensor<?x4xf32> {res.name = "x", res.role = "input", res.d
 // The branch: through the linear back to %h.
 // CHECK: %[[DHF:.*]] = res.matmul %[[DS]], %[[W1]] : (tensor<?x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
 // CHECK: %[[DW1:.*]] = res.linear_weight_grad %[[DS]], %[[H]]
-// The fan-in: the skip adjoint plus the branch adjoint.
-// CHECK: %[[DH:.*]] = res.add %[[DS]], %[[DHF]] : tensor<?x4xf32>
+// The fan-in: the skip adjoint plus the branch adjoint, marked as an
+// adjoint sum of the residual add (res-fuse-residual reads both marks).
+// CHECK: %[[DH:.*]] = res.add %[[DS]], %[[DHF]] {res.adjoint_sum, res.residual = #[[RLOC:.*]]} : tensor<?x4xf32>
 // CHECK: %[[DW0:.*]] = res.linear_weight_grad %[[DH]], %[[X]]
 // CHECK: return %{{[^,]*}}, %[[DW0]], %[[DW1]]
 func.func @R_loss(%x: tensor<?x4xf32> {res.name = "x", res.role = "input", res.dims = ["N", 4]},
@@ -47,7 +49,7 @@ func.func @R_loss(%x: tensor<?x4xf32> {res.name = "x", res.role = "input", res.d
                   %w1: tensor<4x4xf32> {res.name = "b.weight", res.role = "param"}) -> tensor<f32> {
   %h = res.linear %x, %w0 : (tensor<?x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
   %f = res.linear %h, %w1 : (tensor<?x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
-  %s = res.residual_add %f, skip %h : tensor<?x4xf32>
+  %s = res.residual_add %f, skip %h : tensor<?x4xf32> loc("residual")
   %l = res.cross_entropy %s, %y : (tensor<?x4xf32>, tensor<?xi32>) -> tensor<f32>
   return %l : tensor<f32>
 }

@@ -19,50 +19,79 @@ using namespace resc;
 
 namespace {
 
-/// y[..., n] = bias[n] + sum_k x[..., k] * w[n, k]
-struct LinearLowering : OpConversionPattern<res::LinearOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(res::LinearOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    MLIRContext *ctx = getContext();
-    auto type = cast<RankedTensorType>(op.getType());
-    Value x = adaptor.getInput();
-    int64_t rank = type.getRank(); // iteration space: rank-1 leading, n, k
-    Value init = emptyTensor(rewriter, loc, type, ValueRange{x});
-    SmallVector<AffineExpr> lead;
-    for (int64_t i = 0; i + 1 < rank; ++i)
-      lead.push_back(getAffineDimExpr(i, ctx));
-    AffineExpr n = getAffineDimExpr(rank - 1, ctx), k = getAffineDimExpr(rank, ctx);
-    SmallVector<AffineExpr> outExprs(lead);
-    outExprs.push_back(n);
-    AffineMap outMap = AffineMap::get(rank + 1, 0, outExprs, ctx);
+/// y[..., n] = addend[..., n] + bias[n] + sum_k x[..., k] * w[n, k]: the
+/// accumulator starts as the bias broadcast, or as the addend (plus the
+/// bias, in place) when there is one, so a fused residual add costs no pass
+/// of its own and the result can take the addend's buffer.
+static Value lowerLinear(ConversionPatternRewriter &rewriter, Location loc,
+                         RankedTensorType type, Value x, Value weight, Value bias,
+                         Value addend) {
+  MLIRContext *ctx = rewriter.getContext();
+  int64_t rank = type.getRank(); // iteration space: rank-1 leading, n, k
+  SmallVector<AffineExpr> lead;
+  for (int64_t i = 0; i + 1 < rank; ++i)
+    lead.push_back(getAffineDimExpr(i, ctx));
+  AffineExpr n = getAffineDimExpr(rank - 1, ctx), k = getAffineDimExpr(rank, ctx);
+  SmallVector<AffineExpr> outExprs(lead);
+  outExprs.push_back(n);
+  AffineMap outMap = AffineMap::get(rank + 1, 0, outExprs, ctx);
 
-    Value bias = adaptor.getBias();
-    Value acc = bias ? broadcastInto(rewriter, loc, bias, init, rank - 1)
-                     : fill(rewriter, loc, init, 0.0);
-    SmallVector<AffineExpr> xExprs(lead);
-    xExprs.push_back(k);
-    SmallVector<AffineMap> maps{AffineMap::get(rank + 1, 0, xExprs, ctx),
-                                AffineMap::get(rank + 1, 0, {n, k}, ctx), outMap};
-    SmallVector<utils::IteratorType> its(rank + 1, utils::IteratorType::parallel);
-    its[rank] = utils::IteratorType::reduction;
-    auto generic = linalg::GenericOp::create(rewriter, loc, TypeRange{type},
-                                             ValueRange{x, adaptor.getWeight()},
-                                             ValueRange{acc}, maps, its, macBody);
-    rewriter.replaceOp(op, generic.getResult(0));
+  Value acc;
+  if (addend) {
+    acc = addend.getType() == type ? addend : tensor::CastOp::create(rewriter, loc, type, addend);
+    // A dead addend's buffer takes the bias in place; a live one is read
+    // into a new accumulator (1 read + 1 write, as a plain bias broadcast).
+    if (bias && addend.hasOneUse())
+      acc = addBroadcastInPlace(rewriter, loc, bias, acc, rank - 1);
+    else if (bias)
+      acc = addBroadcast(rewriter, loc, bias, acc, emptyTensor(rewriter, loc, type, ValueRange{x}),
+                         rank - 1);
+  } else {
+    Value init = emptyTensor(rewriter, loc, type, ValueRange{x});
+    acc = bias ? broadcastInto(rewriter, loc, bias, init, rank - 1)
+               : fill(rewriter, loc, init, 0.0);
+  }
+  SmallVector<AffineExpr> xExprs(lead);
+  xExprs.push_back(k);
+  SmallVector<AffineMap> maps{AffineMap::get(rank + 1, 0, xExprs, ctx),
+                              AffineMap::get(rank + 1, 0, {n, k}, ctx), outMap};
+  SmallVector<utils::IteratorType> its(rank + 1, utils::IteratorType::parallel);
+  its[rank] = utils::IteratorType::reduction;
+  return linalg::GenericOp::create(rewriter, loc, TypeRange{type}, ValueRange{x, weight},
+                                   ValueRange{acc}, maps, its, macBody)
+      .getResult(0);
+}
+
+/// The addend of a fused contraction; none for the plain ops.
+static Value addendOf(res::LinearOp::Adaptor) { return {}; }
+static Value addendOf(res::FusedLinearOp::Adaptor a) { return a.getAddend(); }
+static Value addendOf(res::MatmulOp::Adaptor) { return {}; }
+static Value addendOf(res::FusedMatmulOp::Adaptor a) { return a.getAddend(); }
+
+template <typename OpTy>
+struct LinearLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, lowerLinear(rewriter, op.getLoc(), cast<RankedTensorType>(op.getType()),
+                                       adaptor.getInput(), adaptor.getWeight(),
+                                       adaptor.getBias(), addendOf(adaptor)));
     return success();
   }
 };
 
 /// torch.matmul: 1-D operands get a unit dim that is removed afterwards;
 /// batch dims broadcast.
-struct MatmulLowering : OpConversionPattern<res::MatmulOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(res::MatmulOp op, OpAdaptor adaptor,
+/// With an addend (res.fused_matmul: both operands of rank >= 2, so no
+/// unit dims are added) the accumulator starts as the addend instead of
+/// zeros.
+template <typename OpTy>
+struct MatmulLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = getContext();
+    MLIRContext *ctx = this->getContext();
     Value a = adaptor.getLhs(), bv = adaptor.getRhs();
     auto at = cast<RankedTensorType>(a.getType()), bt = cast<RankedTensorType>(bv.getType());
     Type elt = at.getElementType();
@@ -109,7 +138,12 @@ struct MatmulLowering : OpConversionPattern<res::MatmulOp> {
     if (bt.isDynamicDim(bt.getRank() - 1))
       sizes.push_back(tensor::DimOp::create(rewriter, loc, bv, bt.getRank() - 1));
     auto type = RankedTensorType::get(shape, elt);
-    Value acc = fill(rewriter, loc, emptyTensorWithSizes(rewriter, loc, type, sizes), 0.0);
+    Value acc;
+    if (Value addend = addendOf(adaptor))
+      acc = addend.getType() == type ? addend
+                                     : tensor::CastOp::create(rewriter, loc, type, addend);
+    else
+      acc = fill(rewriter, loc, emptyTensorWithSizes(rewriter, loc, type, sizes), 0.0);
 
     auto operandMap = [&](RankedTensorType t, bool isLhs) {
       SmallVector<AffineExpr> exprs;
@@ -158,5 +192,7 @@ struct MatmulLowering : OpConversionPattern<res::MatmulOp> {
 } // namespace
 
 void resc::populateContractionPatterns(RewritePatternSet &patterns) {
-  patterns.add<LinearLowering, MatmulLowering>(patterns.getContext());
+  patterns.add<LinearLowering<res::LinearOp>, LinearLowering<res::FusedLinearOp>,
+               MatmulLowering<res::MatmulOp>, MatmulLowering<res::FusedMatmulOp>>(
+      patterns.getContext());
 }

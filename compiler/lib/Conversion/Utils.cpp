@@ -96,7 +96,9 @@ Value resc::elementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
   return generic.getResult(0);
 }
 
-Value resc::broadcastInto(OpBuilder &b, Location loc, Value vector, Value init, int64_t dim) {
+/// out[..., i_dim, ...] = body(vector[i_dim], out[...]) over `init`'s shape.
+static Value alongDim(OpBuilder &b, Location loc, Value vector, Value init, int64_t dim,
+                      function_ref<Value(OpBuilder &, Location, Value, Value)> body) {
   MLIRContext *ctx = b.getContext();
   auto type = cast<RankedTensorType>(init.getType());
   int64_t rank = type.getRank();
@@ -105,9 +107,38 @@ Value resc::broadcastInto(OpBuilder &b, Location loc, Value vector, Value init, 
   SmallVector<utils::IteratorType> its(rank, utils::IteratorType::parallel);
   return linalg::GenericOp::create(b, loc, TypeRange{type}, ValueRange{vector},
                                    ValueRange{init}, maps, its,
-                                   [](OpBuilder &nb, Location nl, ValueRange args) {
-                                     linalg::YieldOp::create(nb, nl, args[0]);
+                                   [&](OpBuilder &nb, Location nl, ValueRange args) {
+                                     linalg::YieldOp::create(nb, nl,
+                                                             body(nb, nl, args[0], args[1]));
                                    })
+      .getResult(0);
+}
+
+Value resc::broadcastInto(OpBuilder &b, Location loc, Value vector, Value init, int64_t dim) {
+  return alongDim(b, loc, vector, init, dim, [](OpBuilder &, Location, Value v, Value) { return v; });
+}
+
+Value resc::addBroadcastInPlace(OpBuilder &b, Location loc, Value vector, Value acc,
+                                int64_t dim) {
+  return alongDim(b, loc, vector, acc, dim, [](OpBuilder &nb, Location nl, Value v, Value out) {
+    return arith::AddFOp::create(nb, nl, out, v).getResult();
+  });
+}
+
+Value resc::addBroadcast(OpBuilder &b, Location loc, Value vector, Value tensor, Value init,
+                         int64_t dim) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(init.getType());
+  int64_t rank = type.getRank();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  SmallVector<AffineMap> maps{AffineMap::get(rank, 0, {getAffineDimExpr(dim, ctx)}, ctx), id, id};
+  SmallVector<utils::IteratorType> its(rank, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, ValueRange{vector, tensor}, ValueRange{init}, maps, its,
+             [](OpBuilder &nb, Location nl, ValueRange args) {
+               linalg::YieldOp::create(nb, nl,
+                                       arith::AddFOp::create(nb, nl, args[1], args[0]).getResult());
+             })
       .getResult(0);
 }
 

@@ -34,6 +34,15 @@ mlir::AffineMap broadcastMap(mlir::MLIRContext *ctx, mlir::RankedTensorType type
 mlir::Value broadcastInto(mlir::OpBuilder &b, mlir::Location loc, mlir::Value vector,
                           mlir::Value init, int64_t dim);
 
+/// acc[..., i_dim, ...] + vector[i_dim], written into `acc` (a bias added
+/// to an accumulator that already holds an addend).
+mlir::Value addBroadcastInPlace(mlir::OpBuilder &b, mlir::Location loc, mlir::Value vector,
+                                mlir::Value acc, int64_t dim);
+
+/// tensor[...] + vector[i_dim], written into `init` (same shape as tensor).
+mlir::Value addBroadcast(mlir::OpBuilder &b, mlir::Location loc, mlir::Value vector,
+                         mlir::Value tensor, mlir::Value init, int64_t dim);
+
 /// The body of a multiply-accumulate contraction: out + in0 * in1.
 void macBody(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange args);
 

@@ -18,6 +18,14 @@ llvm::StringRef resc::trainingPipeline() {
   return "res-decompose, res-derive-backward, res-build-train-step, canonicalize, cse";
 }
 
+std::string resc::fusionPipeline(FuseResidual which, bool remarks) {
+  auto flag = [](bool b) { return b ? "true" : "false"; };
+  bool forward = which == FuseResidual::All || which == FuseResidual::Forward;
+  bool backward = which == FuseResidual::All || which == FuseResidual::Backward;
+  return std::string("res-fuse-residual{forward=") + flag(forward) + " backward=" +
+         flag(backward) + " remarks=" + flag(remarks) + "}, canonicalize, cse";
+}
+
 llvm::StringRef resc::resToLinalgPipeline() {
   return "res-convert-to-linalg, canonicalize, cse";
 }

@@ -68,6 +68,22 @@ static cl::list<std::string> defines("D", cl::Prefix,
 static cl::opt<std::string> modelName("model", cl::desc("The model to compile when the "
                                                         "file defines several"),
                                       cl::value_desc("name"), cl::cat(rescCategory));
+enum class Remark { Fusion };
+static cl::list<Remark> remarkKinds(
+    "remarks", cl::desc("Print optimisation remarks at source locations"),
+    cl::values(clEnumValN(Remark::Fusion, "fusion",
+                          "one remark per residual add: fused (forward/backward) or why not")),
+    cl::CommaSeparated, cl::cat(rescCategory));
+
+static cl::opt<FuseResidual> fuseResidual(
+    "fuse-residual", cl::desc("Fold residual adds into contractions (res-fuse-residual)"),
+    cl::init(FuseResidual::All),
+    cl::values(clEnumValN(FuseResidual::All, "all", "forward and backward (the default)"),
+               clEnumValN(FuseResidual::Forward, "forward", "only x + F(x) in forward passes"),
+               clEnumValN(FuseResidual::Backward, "backward", "only adjoint sums dy + J^T dz"),
+               clEnumValN(FuseResidual::None, "none", "no fusion (for comparisons)")),
+    cl::cat(rescCategory));
+
 static cl::opt<bool> verifyDiagnostics(
     "verify-diagnostics",
     cl::desc("Check that emitted diagnostics match expected-* lines in the input"),
@@ -127,6 +143,9 @@ static int compile(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
 static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os) {
   // Gradients are derived in the res dialect, before anything is lowered.
   if (failed(runPipeline(module, trainingPipeline())))
+    return 1;
+  if (failed(runPipeline(module, fusionPipeline(fuseResidual, llvm::is_contained(remarkKinds,
+                                                                                 Remark::Fusion)))))
     return 1;
   if (emitAction == Emit::ResGrad) {
     module.print(os);

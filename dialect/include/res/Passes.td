@@ -134,4 +134,42 @@ def ResBuildTrainStep : Pass<"res-build-train-step", "::mlir::ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def ResFuseResidual : Pass<"res-fuse-residual", "::mlir::ModuleOp"> {
+  let summary = "Fold residual adds into the accumulators of contractions";
+  let description = [{
+    Forward: `res.residual_add %branch, skip %s` whose branch (or, for a
+    projection shortcut, whose skip) is a `res.linear` or a rank >= 2
+    `res.matmul` used only by the add becomes `res.fused_linear` /
+    `res.fused_matmul` with the other operand as `addend`: the contraction
+    accumulates onto the skip value (plus the bias), so the add costs no
+    pass over memory, and bufferization writes the result into the skip
+    value's buffer when it is dead afterwards.
+
+    Backward: an adjoint sum made by res-derive-backward (`res.add` marked
+    `res.adjoint_sum`, e.g. a residual block's input adjoint
+    `dx = dy + dz W`) whose one operand is a single-use `res.matmul` (a
+    Linear's data gradient) becomes an accumulating `res.fused_matmul` into
+    the other operand's buffer.
+
+    Not fused: a contraction whose result is used again, an addend of
+    another shape (a broadcast), adds that are neither skip edges nor
+    adjoint sums, and branches that end in anything but a contraction
+    (a batch norm). With `remarks`, each residual add gets one remark per
+    direction at its source location, as clang's optimisation remarks:
+    `residual add fused into res.linear epilogue (forward)`,
+    `residual add fused into accumulating res.matmul (backward)`, or
+    `residual add not fused (forward): <reason>`.
+
+    Runs after differentiation: the fused ops have no VJP.
+  }];
+  let options = [
+    Option<"forward", "forward", "bool", /*default=*/"true",
+           "Fuse residual adds into forward contractions">,
+    Option<"backward", "backward", "bool", /*default=*/"true",
+           "Fuse adjoint sums into backward contractions">,
+    Option<"remarks", "remarks", "bool", /*default=*/"false",
+           "Emit one remark per residual add and direction">,
+  ];
+}
+
 #endif // RES_PASSES_TD

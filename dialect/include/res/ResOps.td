@@ -766,4 +766,10 @@ def Res_InstanceOp : Res_PureOp<"instance"> {
 
 include "res/ResGradientOps.td"
 
+//===----------------------------------------------------------------------===//
+// Fused contractions (res-fuse-residual)
+//===----------------------------------------------------------------------===//
+
+include "res/ResFusedOps.td"
+
 #endif // RES_OPS_TD

@@ -163,13 +163,10 @@ LogicalResult ResidualAddOp::inferReturnTypes(MLIRContext *,
 // Matmul and linear
 //===----------------------------------------------------------------------===//
 
-LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &inferred) {
-  StringRef name = getOperationName();
-  auto l = getRanked(loc, name, adaptor.getLhs(), "lhs");
-  auto r = getRanked(loc, name, adaptor.getRhs(), "rhs");
+FailureOr<RankedTensorType> res::shape::inferMatmulResult(std::optional<Location> loc,
+                                                          StringRef name, Value lhs, Value rhs) {
+  auto l = getRanked(loc, name, lhs, "lhs");
+  auto r = getRanked(loc, name, rhs, "rhs");
   if (failed(l) || failed(r))
     return failure();
   if (failed(checkElementType(loc, name, *l, "lhs", *r, "rhs")))
@@ -195,17 +192,26 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
     shape.push_back(ls[ls.size() - 2]);
   if (rs.size() >= 2)
     shape.push_back(rs.back());
-  inferred.push_back(RankedTensorType::get(shape, l->getElementType()));
-  return success();
+  return RankedTensorType::get(shape, l->getElementType());
 }
 
-LogicalResult LinearOp::inferReturnTypes(MLIRContext *,
+LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
-  StringRef name = getOperationName();
-  auto x = getRanked(loc, name, adaptor.getInput(), "input");
-  auto w = getRanked(loc, name, adaptor.getWeight(), "weight");
+  auto type = shape::inferMatmulResult(loc, getOperationName(), adaptor.getLhs(),
+                                       adaptor.getRhs());
+  if (failed(type))
+    return failure();
+  inferred.push_back(*type);
+  return success();
+}
+
+FailureOr<RankedTensorType> res::shape::inferLinearResult(std::optional<Location> loc,
+                                                          StringRef name, Value input,
+                                                          Value weight, Value biasValue) {
+  auto x = getRanked(loc, name, input, "input");
+  auto w = getRanked(loc, name, weight, "weight");
   if (failed(x) || failed(w))
     return failure();
   if (failed(checkElementType(loc, name, *x, "input", *w, "weight")) ||
@@ -220,7 +226,7 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *,
     return opError(loc, name, "input ", q(*x), " has ", in,
                    " features but weight ", q(*w), " expects ",
                    w->getDimSize(1));
-  if (Value biasValue = adaptor.getBias()) {
+  if (biasValue) {
     auto b = getRanked(loc, name, biasValue, "bias");
     if (failed(b) ||
         failed(checkElementType(loc, name, *x, "input", *b, "bias")) ||
@@ -234,7 +240,18 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *,
   }
   SmallVector<int64_t> shape(x->getShape().drop_back());
   shape.push_back(out);
-  inferred.push_back(RankedTensorType::get(shape, x->getElementType()));
+  return RankedTensorType::get(shape, x->getElementType());
+}
+
+LogicalResult LinearOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  auto type = shape::inferLinearResult(loc, getOperationName(), adaptor.getInput(),
+                                       adaptor.getWeight(), adaptor.getBias());
+  if (failed(type))
+    return failure();
+  inferred.push_back(*type);
   return success();
 }
 

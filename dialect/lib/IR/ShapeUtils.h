@@ -127,6 +127,15 @@ reducedDims(std::optional<mlir::Location> loc, llvm::StringRef opName,
             llvm::ArrayRef<int64_t> dims, mlir::RankedTensorType t,
             llvm::StringRef what);
 
+/// The result types of res.matmul and res.linear, shared with their fused
+/// forms. (ResShapeInference.cpp)
+mlir::FailureOr<mlir::RankedTensorType>
+inferMatmulResult(std::optional<mlir::Location> loc, llvm::StringRef opName,
+                  mlir::Value lhs, mlir::Value rhs);
+mlir::FailureOr<mlir::RankedTensorType>
+inferLinearResult(std::optional<mlir::Location> loc, llvm::StringRef opName,
+                  mlir::Value input, mlir::Value weight, mlir::Value bias);
+
 /// The result type of res.conv2d (without bias) of `input` and `weight`
 /// with these window attributes; `inputName` names the input in messages.
 /// Shared with the conv2d adjoints. (ResNNShapeInference.cpp)

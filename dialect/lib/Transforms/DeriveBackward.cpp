@@ -104,14 +104,29 @@ public:
   }
 
 private:
-  /// adjoint[v] += g
+  /// adjoint[v] += g. The sum is marked `res.adjoint_sum` (res-fuse-residual
+  /// may fold it into the contraction that produced `g`), and when `v` is a
+  /// residual block's input, with the residual add's location for remarks.
   void accumulate(Value v, Value g, Location loc) {
     Value &slot = adjoint[v];
     if (!slot) {
       slot = g;
       return;
     }
-    slot = AddOp::create(b, loc, slot.getType(), slot, g);
+    auto sum = AddOp::create(b, loc, slot.getType(), slot, g);
+    sum->setAttr(kAdjointSumAttr, b.getUnitAttr());
+    if (std::optional<Location> residual = residualOf.lookup(v))
+      sum->setAttr(kResidualAttr, LocationAttr(*residual));
+    slot = sum;
+  }
+
+  /// Remembers which residual add `op`'s skip edge belongs to: the skip
+  /// value, and the input of a projection shortcut (linear/conv2d of x).
+  void recordSkip(ResidualAddOp op) {
+    Value skip = op.getSkip();
+    residualOf[skip] = op.getLoc();
+    if (Operation *def = skip.getDefiningOp(); def && isa<LinearOp, Conv2dOp>(def))
+      residualOf[def->getOperand(0)] = op.getLoc();
   }
 
   /// The adjoint of a stacked parameter is assembled from the adjoints of
@@ -143,6 +158,8 @@ private:
   LogicalResult visit(Operation *op) {
     for (Value r : op->getResults())
       assembleStack(r, op->getLoc());
+    if (auto residual = dyn_cast<ResidualAddOp>(op))
+      recordSkip(residual);
     if (auto inst = dyn_cast<InstanceOp>(op)) {
       if (Value g = adjoint.lookup(inst.getResult())) {
         if (active.contains(inst.getStack())) {
@@ -199,6 +216,7 @@ private:
   llvm::DenseSet<Value> active;
   llvm::DenseMap<Value, Value> adjoint;
   llvm::DenseMap<Value, llvm::DenseMap<int64_t, Value>> instanceGrads;
+  llvm::DenseMap<Value, std::optional<Location>> residualOf;
 };
 
 struct ResDeriveBackward : res::impl::ResDeriveBackwardBase<ResDeriveBackward> {

@@ -13,6 +13,8 @@
 #include "mlir/Support/LogicalResult.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <string>
+
 namespace mlir {
 class DialectRegistry;
 }
@@ -21,6 +23,11 @@ namespace resc {
 
 /// res: derive <Model>_loss_grad from <Model>_loss (reverse-mode AD).
 llvm::StringRef trainingPipeline();
+/// Which residual adds res-fuse-residual folds into contractions.
+enum class FuseResidual { All, Forward, Backward, None };
+/// res: residual adds into contraction accumulators (after the training
+/// pipeline, which differentiates the unfused ops).
+std::string fusionPipeline(FuseResidual which, bool remarks);
 /// res on tensors -> linalg/tensor/arith/math/scf on tensors.
 llvm::StringRef resToLinalgPipeline();
 /// linalg on tensors -> the LLVM dialect (bufferization, deallocation, loops).
