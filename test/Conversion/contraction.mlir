@@ -51,3 +51,43 @@ func.func @matvec(%a: tensor<3x4xf32>, %v: tensor<4xf32>) -> tensor<3xf32> {
   %0 = res.matmul %a, %v : (tensor<3x4xf32>, tensor<4xf32>) -> tensor<3xf32>
   return %0 : tensor<3xf32>
 }
+
+// A fused residual add: the addend (dead afterwards) takes the bias in
+// place and is the contraction's accumulator; no fill, no add after.
+// CHECK-LABEL: func.func @fused_linear(
+// CHECK-SAME: %[[H:[^:]+]]: tensor<?x8xf32>, %[[W:[^:]+]]: tensor<4x8xf32>, %[[B:[^:]+]]: tensor<4xf32>, %[[X:[^:]+]]: tensor<?x4xf32>
+// CHECK-NOT: linalg.fill
+// CHECK: %[[ACC:.*]] = linalg.generic {{.*}} ins(%[[B]] : tensor<4xf32>) outs(%[[X]] : tensor<?x4xf32>)
+// CHECK: arith.addf
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[H]], %[[W]] : tensor<?x8xf32>, tensor<4x8xf32>) outs(%[[ACC]] : tensor<?x4xf32>)
+// CHECK: return %[[Y]]
+func.func @fused_linear(%h: tensor<?x8xf32>, %w: tensor<4x8xf32>, %b: tensor<4xf32>,
+                        %x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %y = res.fused_linear %h, %w, %b addend %x : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+
+// The addend is read again later: bias + addend go into a new accumulator,
+// so the addend's buffer is not overwritten.
+// CHECK-LABEL: func.func @fused_linear_live_addend(
+// CHECK-SAME: %[[H:[^:]+]]: tensor<?x8xf32>, %[[W:[^:]+]]: tensor<4x8xf32>, %[[B:[^:]+]]: tensor<4xf32>, %[[X:[^:]+]]: tensor<?x4xf32>
+// CHECK: %[[E:.*]] = tensor.empty
+// CHECK: %[[ACC:.*]] = linalg.generic {{.*}} ins(%[[B]], %[[X]] : tensor<4xf32>, tensor<?x4xf32>) outs(%[[E]] : tensor<?x4xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[H]], %[[W]] : tensor<?x8xf32>, tensor<4x8xf32>) outs(%[[ACC]] : tensor<?x4xf32>)
+func.func @fused_linear_live_addend(%h: tensor<?x8xf32>, %w: tensor<4x8xf32>, %b: tensor<4xf32>,
+                                    %x: tensor<?x4xf32>) -> (tensor<?x4xf32>, tensor<?x4xf32>) {
+  %y = res.fused_linear %h, %w, %b addend %x : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+  %z = res.relu %x : tensor<?x4xf32>
+  return %y, %z : tensor<?x4xf32>, tensor<?x4xf32>
+}
+
+// Backward: dx = dy + dz W accumulates straight into dy.
+// CHECK-LABEL: func.func @fused_matmul(
+// CHECK-SAME: %[[DZ:[^:]+]]: tensor<?x8xf32>, %[[W:[^:]+]]: tensor<8x4xf32>, %[[DY:[^:]+]]: tensor<?x4xf32>
+// CHECK-NOT: linalg.fill
+// CHECK: %[[DX:.*]] = linalg.generic {{.*}} ins(%[[DZ]], %[[W]] : tensor<?x8xf32>, tensor<8x4xf32>) outs(%[[DY]] : tensor<?x4xf32>)
+// CHECK: return %[[DX]]
+func.func @fused_matmul(%dz: tensor<?x8xf32>, %w: tensor<8x4xf32>, %dy: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %dx = res.fused_matmul %dz, %w addend %dy : (tensor<?x8xf32>, tensor<8x4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %dx : tensor<?x4xf32>
+}
