@@ -179,3 +179,32 @@ func.func @big(%x: tensor<?x512xf32>, %w: tensor<512x1024xf32>, %acc: tensor<?x1
   } -> tensor<?x1024xf32>
   return %y : tensor<?x1024xf32>
 }
+
+// The accumulator's initialisation (here a bias broadcast) moves into the
+// register tiles: each 6 x 64 tile is initialised right before its k loop,
+// not by a pass over the whole output first; k stays innermost.
+// CHECK-LABEL: func.func @init_in_tiles(
+// CHECK-NOT: linalg.generic
+// CHECK: scf.for {{.*}} step %c6 iter_args
+// CHECK:   scf.for {{.*}} step %c64 iter_args
+// CHECK:     %[[INIT:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<64xf32>) outs(%{{.*}} : tensor<6x64xf32>)
+// CHECK:     scf.for {{.*}} step %c1 iter_args(%{{.*}} = %[[INIT]])
+// CHECK:       linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<6x1xf32>, tensor<1x64xf32>) outs(%{{.*}} : tensor<6x64xf32>)
+#bias = affine_map<(d0, d1) -> (d1)>
+#out2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @init_in_tiles(%x: tensor<12x16xf32>, %w: tensor<16x128xf32>, %b: tensor<128xf32>) -> tensor<12x128xf32> {
+  %e = tensor.empty() : tensor<12x128xf32>
+  %acc = linalg.generic {indexing_maps = [#bias, #out2], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<128xf32>) outs(%e : tensor<12x128xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<12x128xf32>
+  %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<12x16xf32>, tensor<16x128xf32>) outs(%acc : tensor<12x128xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<12x128xf32>
+  return %y : tensor<12x128xf32>
+}

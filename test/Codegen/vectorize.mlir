@@ -68,3 +68,29 @@ func.func @relu(%x: tensor<?x128xf32>, %o: tensor<?x128xf32>) -> tensor<?x128xf3
 // SMALL-LABEL: func.func @matmul(
 // SMALL: linalg.generic
 // SMALL-NOT: vector.contract
+
+// A zero-filled accumulator: with the fill moved into the tiles, the k loop
+// starts from a constant zero vector; nothing reads or writes zeros in
+// memory before it.
+// CHECK-LABEL: func.func @zero_init(
+// CHECK-DAG: %[[Z:.*]] = arith.constant dense<0.000000e+00> : vector<6x64xf32>
+// CHECK-NOT: linalg.fill
+// CHECK: scf.for
+// CHECK:   scf.for
+// CHECK-NOT: vector.transfer_read {{.*}} : tensor<12x128xf32>
+// CHECK:     %[[R:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[Z]]) -> (vector<6x64xf32>)
+// CHECK:       vector.contract
+// CHECK:     vector.transfer_write %[[R]]
+func.func @zero_init(%x: tensor<12x16xf32>, %w: tensor<16x128xf32>) -> tensor<12x128xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<12x128xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<12x128xf32>) -> tensor<12x128xf32>
+  %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<12x16xf32>, tensor<16x128xf32>) outs(%acc : tensor<12x128xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<12x128xf32>
+  return %y : tensor<12x128xf32>
+}
