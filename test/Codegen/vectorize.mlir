@@ -94,3 +94,42 @@ func.func @zero_init(%x: tensor<12x16xf32>, %w: tensor<16x128xf32>) -> tensor<12
   } -> tensor<12x128xf32>
   return %y : tensor<12x128xf32>
 }
+
+// An epilogue tiled with its contraction (res-tile-for-vectors): the bias
+// is broadcast into the accumulator registers, the k loop runs, the relu is
+// applied to the registers, and each 6 x 64 tile is written once.
+// CHECK-LABEL: func.func @epilogue(
+// CHECK: scf.for
+// CHECK:   scf.for
+// CHECK:     %[[BIAS:.*]] = vector.transfer_read {{.*}} : tensor<128xf32>, vector<64xf32>
+// CHECK:     %[[INIT:.*]] = vector.broadcast %[[BIAS]] : vector<64xf32> to vector<6x64xf32>
+// CHECK:     %[[R:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[INIT]]) -> (vector<6x64xf32>)
+// CHECK:       vector.contract
+// CHECK:     %[[A:.*]] = arith.maximumf %[[R]], %{{.*}} : vector<6x64xf32>
+// CHECK-NOT: vector.transfer_read
+// CHECK:     vector.transfer_write %[[A]]
+#bias = affine_map<(d0, d1) -> (d1)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @epilogue(%x: tensor<12x16xf32>, %w: tensor<16x128xf32>, %bv: tensor<128xf32>) -> tensor<12x128xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<12x128xf32>
+  %acc = linalg.generic {indexing_maps = [#bias, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%bv : tensor<128xf32>) outs(%e : tensor<12x128xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<12x128xf32>
+  %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<12x16xf32>, tensor<16x128xf32>) outs(%acc : tensor<12x128xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<12x128xf32>
+  %r = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%y : tensor<12x128xf32>) outs(%e : tensor<12x128xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<12x128xf32>
+  return %r : tensor<12x128xf32>
+}

@@ -1,5 +1,6 @@
 //===- OutlineKernels.cpp - one function per distinct linalg op -*- C++ -*-===//
 
+#include "Schedule.h"
 #include "resc/Codegen/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -29,13 +30,20 @@ public:
     // too: each kernel then owns its output instead of copying a zero
     // buffer that CSE made shared.
     SmallVector<Operation *> body;
-    for (OpOperand &init : op.getDpsInitsMutable())
-      if (auto producer = init.get().getDefiningOp<linalg::LinalgOp>();
-          producer && producer.hasPureTensorSemantics() &&
-          producer.getNumLoops() == producer.getNumParallelLoops() &&
-          producer->getNumResults() == 1 && !llvm::is_contained(body, producer.getOperation()))
-        body.push_back(producer);
-    body.push_back(op);
+    auto addWithInits = [&](linalg::LinalgOp o) {
+      for (OpOperand &init : o.getDpsInitsMutable())
+        if (auto producer = init.get().getDefiningOp<linalg::LinalgOp>();
+            producer && producer.hasPureTensorSemantics() &&
+            producer.getNumLoops() == producer.getNumParallelLoops() &&
+            producer->getNumResults() == 1 && !llvm::is_contained(body, producer.getOperation()))
+          body.push_back(producer);
+      body.push_back(o);
+    };
+    // An elementwise epilogue brings its contraction along: they are tiled
+    // as one, so the product stays in registers (Schedule.h).
+    if (linalg::LinalgOp producer = resc::codegen::epilogueProducer(op))
+      addWithInits(producer);
+    addWithInits(op);
 
     // Arguments: what the ops read from outside the kernel. Constants are
     // copied in so the kernel stays self-contained and foldable.

@@ -17,6 +17,28 @@ std::optional<unsigned> innermostOutputDim(linalg::LinalgOp op) {
   return std::nullopt;
 }
 
+linalg::LinalgOp epilogueProducer(linalg::LinalgOp op) {
+  if (!isa<linalg::GenericOp>(op.getOperation()) || !op.hasPureTensorSemantics() ||
+      op.getNumLoops() == 0 || op.getNumLoops() != op.getNumParallelLoops())
+    return {};
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    auto producer = in->get().getDefiningOp<linalg::LinalgOp>();
+    if (!producer || !producer.hasPureTensorSemantics() || producer->getNumResults() != 1 ||
+        !in->get().hasOneUse() || !linalg::isaContractionOpInterface(producer))
+      continue;
+    FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(producer);
+    if (failed(dims) || dims->k.size() != 1)
+      continue;
+    AffineMap read = op.getMatchingIndexingMap(in);
+    AffineMap written = producer.getMatchingIndexingMap(producer.getDpsInitOperand(0));
+    if (!read.isIdentity() || !written.isProjectedPermutation() ||
+        written.getNumResults() != op.getNumLoops())
+      continue;
+    return producer;
+  }
+  return {};
+}
+
 /// Can LLVM lower a vector of `lanes` f32 without shuffling it element by
 /// element? Powers of two split into whole registers and a few lanes widen
 /// into one; other lengths (48, 49) widen to the next power of two through

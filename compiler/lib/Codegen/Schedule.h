@@ -42,6 +42,16 @@ std::optional<TileSchedule> chooseTiles(mlir::linalg::LinalgOp op);
 /// share), or std::nullopt when the op is too small to be worth splitting.
 std::optional<llvm::SmallVector<int64_t>> chooseParallelTiles(mlir::linalg::LinalgOp op);
 
+/// The contraction whose result `op` consumes as its epilogue, if any: `op`
+/// is an all-parallel generic (an activation, an activation's adjoint, an
+/// optimizer update) that is the only user of a contraction with one
+/// reduction dim, reading its result through the identity map over the
+/// whole of its own iteration space. The contraction's register tiles then
+/// feed `op` directly (res-outline-kernels puts both into one kernel,
+/// res-tile-for-vectors tiles them as one), so the product is never
+/// written to memory.
+mlir::linalg::LinalgOp epilogueProducer(mlir::linalg::LinalgOp op);
+
 /// The loop dim that indexes the innermost dim of the first output, if any.
 std::optional<unsigned> innermostOutputDim(mlir::linalg::LinalgOp op);
 

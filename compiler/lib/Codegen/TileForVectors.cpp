@@ -106,68 +106,128 @@ static linalg::LinalgOp fusableInit(linalg::LinalgOp op) {
   return init;
 }
 
-/// Tiles contraction `op` without its reduction dim, fusing `init` into
-/// every tile (the fused init then reads the tile's own destination), and
-/// returns the tiled contraction. k is tiled later, inside, by tileK.
+/// Tiles `root` (never along a reduction dim) and fuses the producers in
+/// `fusable` into every tile; returns the tiled root first in
+/// tiledAndFusedOps. Reduction dims must stay whole here: a producer fused
+/// into a k loop would be recomputed at every k step.
 static FailureOr<scf::SCFTileAndFuseResult>
-tileWithInit(RewriterBase &rewriter, linalg::LinalgOp op, linalg::LinalgOp init,
-             ArrayRef<int64_t> sizes, ArrayRef<int64_t> interchange,
-             scf::SCFTilingOptions::LoopType loopType) {
+tileAndFuse(RewriterBase &rewriter, linalg::LinalgOp root, ArrayRef<Operation *> fusable,
+            ArrayRef<int64_t> sizes, ArrayRef<int64_t> interchange,
+            scf::SCFTilingOptions::LoopType loopType) {
   scf::SCFTilingOptions tiling;
-  tiling.setTileSizes(getAsIndexOpFoldResult(op->getContext(), sizes));
+  tiling.setTileSizes(getAsIndexOpFoldResult(root->getContext(), sizes));
   if (!interchange.empty())
     tiling.setInterchange(interchange);
   tiling.setLoopType(loopType);
   scf::SCFTileAndFuseOptions options;
   options.setTilingOptions(tiling);
-  Operation *initOp = init.getOperation();
+  llvm::SmallPtrSet<Operation *, 4> allowed(fusable.begin(), fusable.end());
   options.setFusionControlFn(
-      [initOp](tensor::ExtractSliceOp, OpResult producer,
-               bool) -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
-        if (producer.getOwner() != initOp)
+      [allowed](tensor::ExtractSliceOp, OpResult producer,
+                bool) -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+        if (!allowed.contains(producer.getOwner()))
           return std::nullopt;
         return scf::SCFTileAndFuseOptions::ControlFnResult{};
       });
-  rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTileAndFuseResult> tiled =
-      scf::tileConsumerAndFuseProducersUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()),
-                                                options);
+  rewriter.setInsertionPoint(root);
+  FailureOr<scf::SCFTileAndFuseResult> tiled = scf::tileConsumerAndFuseProducersUsingSCF(
+      rewriter, cast<TilingInterface>(root.getOperation()), options);
   if (failed(tiled))
     return failure();
-  for (Value r : op->getResults())
+  for (Value r : root->getResults())
     if (Value replacement = tiled->replacements.lookup(r))
       rewriter.replaceAllUsesWith(r, replacement);
-  if (op->use_empty())
-    rewriter.eraseOp(op);
-  if (init->use_empty())
-    rewriter.eraseOp(init);
+  if (root->use_empty())
+    rewriter.eraseOp(root);
+  // Producers go in use order (the contraction before its init).
+  for (Operation *op : fusable)
+    if (op->use_empty())
+      rewriter.eraseOp(op);
   return tiled;
 }
 
-/// A contraction whose accumulator initialisation moves into its tiles:
-/// threads, then the register tile (m, n) with the init fused at both
-/// levels, peeled; k stays whole until tileK.
-static bool tileContractionWithInit(RewriterBase &rewriter, linalg::LinalgOp op,
-                                    const TileSchedule &s, bool parallel) {
-  linalg::LinalgOp init = fusableInit(op);
-  if (!init)
+/// The producers fused into `root`'s tiles: for an epilogue its
+/// contraction and that one's init; for a contraction its init.
+static SmallVector<Operation *> fusedProducers(linalg::LinalgOp root) {
+  SmallVector<Operation *> ops;
+  linalg::LinalgOp contraction = root;
+  if (linalg::LinalgOp producer = epilogueProducer(root)) {
+    ops.push_back(producer);
+    contraction = producer;
+  }
+  if (linalg::LinalgOp init = fusableInit(contraction))
+    ops.push_back(init);
+  return ops;
+}
+
+/// The loop-dim correspondence of an epilogue: epilogue loop r is the
+/// contraction loop that indexes result dim r.
+static SmallVector<unsigned> contractionDimsOf(linalg::LinalgOp contraction) {
+  SmallVector<unsigned> dims;
+  for (AffineExpr e :
+       contraction.getMatchingIndexingMap(contraction.getDpsInitOperand(0)).getResults())
+    dims.push_back(cast<AffineDimExpr>(e).getPosition());
+  return dims;
+}
+
+/// Tile sizes (and order) of the contraction's schedule, on the loops of
+/// `root`: the contraction itself (k left whole), or its epilogue.
+static void scheduleOnRoot(linalg::LinalgOp root, linalg::LinalgOp contraction,
+                           ArrayRef<int64_t> sizes, ArrayRef<int64_t> interchange,
+                           SmallVector<int64_t> &rootSizes,
+                           SmallVector<int64_t> &rootInterchange) {
+  unsigned k = linalg::inferContractionDims(contraction)->k.front();
+  if (root == contraction) {
+    rootSizes.assign(sizes.begin(), sizes.end());
+    rootSizes[k] = 0;
+    rootInterchange.assign(interchange.begin(), interchange.end());
+    return;
+  }
+  SmallVector<unsigned> dims = contractionDimsOf(contraction);
+  rootSizes.clear();
+  for (unsigned d : dims)
+    rootSizes.push_back(sizes[d]);
+  rootInterchange.clear();
+  for (int64_t d : interchange)
+    if (auto *it = llvm::find(dims, unsigned(d)); it != dims.end())
+      rootInterchange.push_back(it - dims.begin());
+  if (interchange.empty())
+    rootInterchange.clear();
+}
+
+/// A contraction whose accumulator initialisation, or whose elementwise
+/// epilogue, moves into its tiles, tiled from `root` (the epilogue when
+/// there is one): threads, then the register tile (m, n) with the
+/// producers fused at both levels, peeled; k stays whole until tileK.
+/// Returns false when `root` is not such an op.
+static bool tileWithProducers(RewriterBase &rewriter, linalg::LinalgOp root, bool parallel) {
+  linalg::LinalgOp contraction = epilogueProducer(root);
+  if (!contraction)
+    contraction = root;
+  if (!linalg::isaContractionOpInterface(contraction))
     return false;
-  unsigned k = linalg::inferContractionDims(op)->k.front();
+  SmallVector<Operation *> producers = fusedProducers(root);
+  if (producers.empty())
+    return false;
+  std::optional<TileSchedule> s = chooseTiles(contraction);
+  if (!s)
+    return false;
+  SmallVector<int64_t> sizes, order;
   if (parallel)
-    if (std::optional<SmallVector<int64_t>> chunks = chooseParallelTiles(op)) {
-      FailureOr<scf::SCFTileAndFuseResult> forall = tileWithInit(
-          rewriter, op, init, *chunks, {}, scf::SCFTilingOptions::LoopType::ForallOp);
+    if (std::optional<SmallVector<int64_t>> chunks = chooseParallelTiles(contraction)) {
+      scheduleOnRoot(root, contraction, *chunks, {}, sizes, order);
+      FailureOr<scf::SCFTileAndFuseResult> forall = tileAndFuse(
+          rewriter, root, producers, sizes, {}, scf::SCFTilingOptions::LoopType::ForallOp);
       if (failed(forall))
         return false;
-      op = cast<linalg::LinalgOp>(forall->tiledAndFusedOps.front());
-      init = fusableInit(op);
-      if (!init)
+      root = cast<linalg::LinalgOp>(forall->tiledAndFusedOps.front());
+      producers = fusedProducers(root);
+      if (producers.empty())
         return true; // tiled for threads; the rest is left to the scalar path
     }
-  SmallVector<int64_t> sizes(s.tileSizes);
-  sizes[k] = 0;
-  FailureOr<scf::SCFTileAndFuseResult> tiled = tileWithInit(
-      rewriter, op, init, sizes, s.interchange, scf::SCFTilingOptions::LoopType::ForOp);
+  scheduleOnRoot(root, contraction, s->tileSizes, s->interchange, sizes, order);
+  FailureOr<scf::SCFTileAndFuseResult> tiled =
+      tileAndFuse(rewriter, root, producers, sizes, order, scf::SCFTilingOptions::LoopType::ForOp);
   if (failed(tiled))
     return true;
   for (LoopLikeOpInterface loop : llvm::reverse(tiled->loops)) {
@@ -180,7 +240,7 @@ static bool tileContractionWithInit(RewriterBase &rewriter, linalg::LinalgOp op,
   return true;
 }
 
-/// The k loop of register tiles made by tileContractionWithInit: steps of
+/// The k loop of register tiles made by tileWithProducers: steps of
 /// one, the accumulator carried through it (and hoisted into registers by
 /// res-vectorize).
 static void tileK(RewriterBase &rewriter, linalg::LinalgOp op) {
@@ -216,19 +276,32 @@ struct ResTileForVectors : resc::impl::ResTileForVectorsBase<ResTileForVectors> 
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
     SmallVector<std::pair<linalg::LinalgOp, TileSchedule>> work;
-    // Inits that move into their contraction's tiles are not tiled alone
-    // (and are gone by the time the walk would reach them).
-    llvm::SmallPtrSet<Operation *, 8> fusedInits;
-    for (linalg::LinalgOp op : ops)
-      if (linalg::isaContractionOpInterface(op) && chooseTiles(op))
-        if (linalg::LinalgOp init = fusableInit(op))
-          fusedInits.insert(init.getOperation());
-    for (linalg::LinalgOp op : ops) {
-      if (!isa<TilingInterface>(op.getOperation()) || fusedInits.contains(op.getOperation()))
+    // Producers that move into their consumer's tiles are not tiled alone
+    // (and are gone by the time the walk would reach them). Roots are
+    // epilogues, or contractions without one.
+    llvm::SmallPtrSet<Operation *, 8> fused;
+    SmallVector<linalg::LinalgOp> roots;
+    for (linalg::LinalgOp op : llvm::reverse(ops)) {
+      if (fused.contains(op.getOperation()))
         continue;
-      std::optional<TileSchedule> schedule = chooseTiles(op);
-      if (schedule && linalg::isaContractionOpInterface(op) &&
-          tileContractionWithInit(rewriter, op, *schedule, parallel))
+      linalg::LinalgOp contraction = epilogueProducer(op);
+      if (!contraction && !linalg::isaContractionOpInterface(op))
+        continue;
+      if (!chooseTiles(contraction ? contraction : op))
+        continue;
+      SmallVector<Operation *> producers = fusedProducers(op);
+      if (producers.empty())
+        continue;
+      fused.insert(producers.begin(), producers.end());
+      roots.push_back(op);
+    }
+    llvm::SmallPtrSet<Operation *, 8> isRoot;
+    for (linalg::LinalgOp op : roots)
+      isRoot.insert(op.getOperation());
+    for (linalg::LinalgOp op : ops) {
+      if (!isa<TilingInterface>(op.getOperation()) || fused.contains(op.getOperation()))
+        continue;
+      if (isRoot.contains(op.getOperation()) && tileWithProducers(rewriter, op, parallel))
         continue;
       if (parallel)
         op = distribute(rewriter, op);
