@@ -62,3 +62,61 @@ func.func @keep(%x: tensor<64xf32>) -> (tensor<64xf32>, tensor<f32>) {
   } -> tensor<f32>
   return %neg, %sum : tensor<64xf32>, tensor<f32>
 }
+
+// SGD with momentum: the new momentum is returned (state) and read by the
+// parameter update. The two become one generic that yields both, so
+// gradient, parameter and momentum are read once.
+// CHECK-LABEL: func.func @returned_producer(
+// CHECK: %[[F:.*]]:2 = linalg.generic
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[F]]#1, %[[F]]#0
+#id1 = affine_map<(d0) -> (d0)>
+func.func @returned_producer(%g: tensor<64xf32>, %buf: tensor<64xf32>, %p: tensor<64xf32>)
+    -> (tensor<64xf32>, tensor<64xf32>) {
+  %m = arith.constant 0.9 : f32
+  %lr = arith.constant 0.1 : f32
+  %e = tensor.empty() : tensor<64xf32>
+  %nb = linalg.generic {indexing_maps = [#id1, #id1, #id1], iterator_types = ["parallel"]}
+      ins(%g, %buf : tensor<64xf32>, tensor<64xf32>) outs(%e : tensor<64xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %t = arith.mulf %b, %m : f32
+    %s = arith.addf %t, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<64xf32>
+  %np = linalg.generic {indexing_maps = [#id1, #id1, #id1], iterator_types = ["parallel"]}
+      ins(%nb, %p : tensor<64xf32>, tensor<64xf32>) outs(%e : tensor<64xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %t = arith.mulf %a, %lr : f32
+    %s = arith.subf %b, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<64xf32>
+  return %np, %nb : tensor<64xf32>, tensor<64xf32>
+}
+
+// Not fused: the producer's other user is another elementwise op; fusing
+// it into both would compute it twice.
+// CHECK-LABEL: func.func @two_consumers(
+// CHECK-COUNT-3: linalg.generic
+func.func @two_consumers(%x: tensor<64xf32>) -> (tensor<64xf32>, tensor<64xf32>) {
+  %c = arith.constant 2.0 : f32
+  %e = tensor.empty() : tensor<64xf32>
+  %a = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%x : tensor<64xf32>) outs(%e : tensor<64xf32>) {
+  ^bb0(%i: f32, %o: f32):
+    %t = arith.mulf %i, %c : f32
+    linalg.yield %t : f32
+  } -> tensor<64xf32>
+  %b = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%a : tensor<64xf32>) outs(%e : tensor<64xf32>) {
+  ^bb0(%i: f32, %o: f32):
+    %t = arith.addf %i, %c : f32
+    linalg.yield %t : f32
+  } -> tensor<64xf32>
+  %d = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%a : tensor<64xf32>) outs(%e : tensor<64xf32>) {
+  ^bb0(%i: f32, %o: f32):
+    %t = arith.subf %i, %c : f32
+    linalg.yield %t : f32
+  } -> tensor<64xf32>
+  return %b, %d : tensor<64xf32>, tensor<64xf32>
+}

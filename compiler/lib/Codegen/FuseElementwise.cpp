@@ -2,6 +2,7 @@
 
 #include "resc/Codegen/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -26,14 +27,62 @@ static bool shouldFuse(OpOperand *use) {
   return isAllParallel(producer) && isAllParallel(consumer) && use->get().hasOneUse();
 }
 
+/// A producer read only by `consumer` and the function's return: the
+/// return can take the fused op's copy of its results (any other user
+/// might sit between the two and would not see the fused op).
+static bool onlyOtherUserIsReturn(linalg::GenericOp producer, Operation *consumer) {
+  return llvm::all_of(producer->getUsers(), [&](Operation *user) {
+    return user == consumer || isa<func::ReturnOp>(user);
+  });
+}
+
+/// Fuses one producer that is also returned into its consumer, the fused
+/// op yielding the producer's results too (SGD's new momentum is returned
+/// and read by the parameter update: one pass over parameter, gradient and
+/// momentum instead of two). Returns whether it fused anything.
+static bool fuseOneReturnedProducer(func::FuncOp fn) {
+  IRRewriter rewriter(fn.getContext());
+  bool fused = false;
+  fn.walk([&](linalg::GenericOp consumer) {
+    if (!isAllParallel(consumer))
+      return WalkResult::advance();
+    for (OpOperand *operand : consumer.getDpsInputOperands()) {
+      auto producer = operand->get().getDefiningOp<linalg::GenericOp>();
+      if (!producer || !isAllParallel(producer) || !onlyOtherUserIsReturn(producer, consumer) ||
+          !linalg::areElementwiseOpsFusable(operand))
+        continue;
+      rewriter.setInsertionPoint(consumer);
+      FailureOr<linalg::ElementwiseOpFusionResult> result =
+          linalg::fuseElementwiseOps(rewriter, operand);
+      if (failed(result))
+        continue;
+      for (auto [original, replacement] : result->replacements)
+        rewriter.replaceAllUsesWith(original, replacement);
+      rewriter.eraseOp(consumer);
+      if (producer->use_empty())
+        rewriter.eraseOp(producer);
+      fused = true;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return fused;
+}
+
 namespace {
 struct ResFuseElementwise : resc::impl::ResFuseElementwiseBase<ResFuseElementwise> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     linalg::populateElementwiseOpsFusionPatterns(patterns, shouldFuse);
     linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
+    FrozenRewritePatternSet frozen(std::move(patterns));
+    if (failed(applyPatternsGreedily(getOperation(), frozen)))
+      return signalPassFailure();
+    // Then producers that are also returned, one at a time (each
+    // fusion changes the users of the rest), cleaning up in between.
+    while (fuseOneReturnedProducer(getOperation()))
+      if (failed(applyPatternsGreedily(getOperation(), frozen)))
+        return signalPassFailure();
   }
 };
 } // namespace
