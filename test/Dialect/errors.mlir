@@ -705,3 +705,47 @@ func.func @dropout_key_rank(%x: tensor<4xf32>, %k: tensor<2xi32>) {
   %0 = res.dropout %x key %k : tensor<2xi32> {p = 0.5 : f64} : tensor<4xf32>
   return
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Fused contractions (res-fuse-residual)
+//===----------------------------------------------------------------------===//
+
+func.func @fused_linear_addend_shape(%h: tensor<?x8xf32>, %w: tensor<4x8xf32>, %x: tensor<?x5xf32>) {
+  // expected-error @+1 {{'res.fused_linear' op addend 'tensor<?x5xf32>' does not match the product 'tensor<?x4xf32>'}}
+  %0 = res.fused_linear %h, %w addend %x : (tensor<?x8xf32>, tensor<4x8xf32>, tensor<?x5xf32>) -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @fused_linear_addend_broadcast(%h: tensor<3x8xf32>, %w: tensor<4x8xf32>, %x: tensor<4xf32>) {
+  // expected-error @+1 {{'res.fused_linear' op addend 'tensor<4xf32>' does not match the product 'tensor<3x4xf32>'}}
+  %0 = res.fused_linear %h, %w addend %x : (tensor<3x8xf32>, tensor<4x8xf32>, tensor<4xf32>) -> tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @fused_linear_inner_error(%h: tensor<?x8xf32>, %w: tensor<4x9xf32>, %x: tensor<?x4xf32>) {
+  // expected-error @+1 {{'res.fused_linear' op input 'tensor<?x8xf32>' has 8 features but weight 'tensor<4x9xf32>' expects 9}}
+  %0 = res.fused_linear %h, %w addend %x : (tensor<?x8xf32>, tensor<4x9xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @fused_matmul_vector(%a: tensor<?x8xf32>, %v: tensor<8xf32>, %x: tensor<?xf32>) {
+  // expected-error @+1 {{'res.fused_matmul' op rhs must have rank >= 2, got 'tensor<8xf32>'}}
+  %0 = res.fused_matmul %a, %v addend %x : (tensor<?x8xf32>, tensor<8xf32>, tensor<?xf32>) -> tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @fused_matmul_element_type(%a: tensor<?x8xf32>, %b: tensor<8x4xf32>, %x: tensor<?x4xf64>) {
+  // expected-error @+1 {{'res.fused_matmul' op addend 'tensor<?x4xf64>' has element type 'f64' but product 'tensor<?x4xf32>' has 'f32'}}
+  %0 = res.fused_matmul %a, %b addend %x : (tensor<?x8xf32>, tensor<8x4xf32>, tensor<?x4xf64>) -> tensor<?x4xf32>
+  return
+}

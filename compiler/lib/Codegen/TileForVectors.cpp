@@ -47,19 +47,24 @@ tile(RewriterBase &rewriter, Operation *op, ArrayRef<int64_t> sizes,
   return tiled; // on failure the op stays whole, for the scalar fallback
 }
 
-/// Tiles `op` as the schedule says and peels partial tiles, innermost loop
-/// first so the outer peel copies already-peeled inner loops.
-static void tileAndPeel(RewriterBase &rewriter, Operation *op, const TileSchedule &s) {
-  FailureOr<scf::SCFTilingResult> tiled = tile(rewriter, op, s.tileSizes, s.interchange);
-  if (failed(tiled))
-    return;
-  for (LoopLikeOpInterface loop : llvm::reverse(tiled->loops)) {
+/// Peels the partial last tile off each loop that may have one, innermost
+/// loop first so the outer peel copies already-peeled inner loops.
+static void peelPartialTiles(RewriterBase &rewriter, ArrayRef<LoopLikeOpInterface> loops) {
+  for (LoopLikeOpInterface loop : llvm::reverse(loops)) {
     auto forOp = dyn_cast<scf::ForOp>(loop.getOperation());
     if (!forOp || !needsPeeling(forOp))
       continue;
     scf::ForOp partial;
     (void)scf::peelForLoopAndSimplifyBounds(rewriter, forOp, partial);
   }
+}
+
+/// Tiles `op` as the schedule says and peels partial tiles.
+static void tileAndPeel(RewriterBase &rewriter, Operation *op, const TileSchedule &s) {
+  FailureOr<scf::SCFTilingResult> tiled = tile(rewriter, op, s.tileSizes, s.interchange);
+  if (failed(tiled))
+    return;
+  peelPartialTiles(rewriter, tiled->loops);
 }
 
 /// After peeling, the partial tiles of a dynamic dim still have dynamic
@@ -230,13 +235,7 @@ static bool tileWithProducers(RewriterBase &rewriter, linalg::LinalgOp root, boo
       tileAndFuse(rewriter, root, producers, sizes, order, scf::SCFTilingOptions::LoopType::ForOp);
   if (failed(tiled))
     return true;
-  for (LoopLikeOpInterface loop : llvm::reverse(tiled->loops)) {
-    auto forOp = dyn_cast<scf::ForOp>(loop.getOperation());
-    if (!forOp || !needsPeeling(forOp))
-      continue;
-    scf::ForOp partial;
-    (void)scf::peelForLoopAndSimplifyBounds(rewriter, forOp, partial);
-  }
+  peelPartialTiles(rewriter, tiled->loops);
   return true;
 }
 

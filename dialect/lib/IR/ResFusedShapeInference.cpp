@@ -23,19 +23,13 @@ static LogicalResult withAddend(std::optional<Location> loc, StringRef name,
   if (failed(addend) ||
       failed(checkElementType(loc, name, *contraction, "product", *addend, "addend")))
     return failure();
-  auto mismatch = [&] {
+  auto shape = mergeExactShapes(*contraction, *addend, [&] {
     return opError(loc, name, "addend ", q(*addend), " does not match the product ",
                    q(*contraction));
-  };
-  if (addend->getRank() != contraction->getRank())
-    return mismatch();
-  SmallVector<int64_t> shape;
-  for (auto [a, b] : llvm::zip_equal(contraction->getShape(), addend->getShape())) {
-    if (!compatible(a, b))
-      return mismatch();
-    shape.push_back(merge(a, b));
-  }
-  inferred.push_back(RankedTensorType::get(shape, contraction->getElementType()));
+  });
+  if (failed(shape))
+    return failure();
+  inferred.push_back(RankedTensorType::get(*shape, contraction->getElementType()));
   return success();
 }
 

@@ -143,19 +143,13 @@ LogicalResult ResidualAddOp::inferReturnTypes(MLIRContext *,
     return failure();
   if (failed(checkElementType(loc, name, *skip, "skip", *branch, "branch")))
     return failure();
-  auto mismatch = [&] {
+  auto shape = mergeExactShapes(*branch, *skip, [&] {
     return opError(loc, name, "branch shape ", q(*branch),
                    " does not match skip shape ", q(*skip));
-  };
-  if (branch->getRank() != skip->getRank())
-    return mismatch();
-  SmallVector<int64_t> shape;
-  for (auto [a, b] : llvm::zip_equal(branch->getShape(), skip->getShape())) {
-    if (!compatible(a, b))
-      return mismatch();
-    shape.push_back(merge(a, b));
-  }
-  inferred.push_back(RankedTensorType::get(shape, skip->getElementType()));
+  });
+  if (failed(shape))
+    return failure();
+  inferred.push_back(RankedTensorType::get(*shape, skip->getElementType()));
   return success();
 }
 

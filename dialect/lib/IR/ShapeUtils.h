@@ -127,6 +127,22 @@ reducedDims(std::optional<mlir::Location> loc, llvm::StringRef opName,
             llvm::ArrayRef<int64_t> dims, mlir::RankedTensorType t,
             llvm::StringRef what);
 
+/// The shape of two operands that must agree exactly (no broadcasting):
+/// static dims win over dynamic ones; `mismatch` reports a difference.
+template <typename Report>
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+mergeExactShapes(mlir::RankedTensorType a, mlir::RankedTensorType b, Report mismatch) {
+  if (a.getRank() != b.getRank())
+    return mismatch();
+  llvm::SmallVector<int64_t> shape;
+  for (auto [x, y] : llvm::zip_equal(a.getShape(), b.getShape())) {
+    if (!compatible(x, y))
+      return mismatch();
+    shape.push_back(merge(x, y));
+  }
+  return shape;
+}
+
 /// The result types of res.matmul and res.linear, shared with their fused
 /// forms. (ResShapeInference.cpp)
 mlir::FailureOr<mlir::RankedTensorType>
