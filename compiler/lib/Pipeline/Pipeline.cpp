@@ -66,12 +66,15 @@ void resc::registerPipelineOptions() {
   registerDefaultTimingManagerCLOptions();
 }
 
-LogicalResult resc::runPipeline(ModuleOp module, llvm::StringRef pipeline) {
+LogicalResult resc::runPipeline(ModuleOp module, llvm::StringRef pipeline,
+                                TimingScope *timing) {
   PassManager pm(module.getContext());
   if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
     return failure();
-  // --mlir-print-ir-after-all, --mlir-timing, ... when the tool registered them.
+  // --mlir-print-ir-after-all, ... when the tool registered them.
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
+  if (timing)
+    pm.enableTiming(*timing);
   return pm.run(module);
 }

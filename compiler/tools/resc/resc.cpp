@@ -20,6 +20,7 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Support/ToolUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -79,10 +80,16 @@ static cl::opt<bool> splitInputFile(
     cl::init(false), cl::cat(rescCategory));
 
 static std::string sharedLibraryPath;
-static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os);
+static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os, mlir::TimingScope &timing);
 
 static int compile(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
                    llvm::raw_pwrite_stream &os) {
+  // --mlir-timing: one report for the whole compilation, MLIR passes and
+  // the LLVM stages after them.
+  mlir::DefaultTimingManager timingManager;
+  mlir::applyDefaultTimingManagerCLOptions(timingManager);
+  mlir::TimingScope timing = timingManager.getRootScope();
+  mlir::TimingScope frontendTiming = timing.nest("front end (parse, sema, res dialect)");
   auto module = parseModule(sourceMgr, &context);
   if (!module)
     return 1;
@@ -116,18 +123,22 @@ static int compile(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
   auto ir = generateModule(sema, *instance);
   if (!ir)
     return 1;
+  frontendTiming.stop();
   if (emitAction == Emit::Res) {
     ir->print(os);
     return 0;
   }
-  return lower(*ir, os);
+  return lower(*ir, os, timing);
 }
 
 /// Everything after the res dialect: ABI, pipelines, LLVM, machine code.
-static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os) {
+static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os,
+                 mlir::TimingScope &timing) {
   // Gradients are derived in the res dialect, before anything is lowered.
-  if (failed(runPipeline(module, trainingPipeline())))
+  mlir::TimingScope stage = timing.nest("training pipeline");
+  if (failed(runPipeline(module, trainingPipeline(), &stage)))
     return 1;
+  stage.stop();
   if (emitAction == Emit::ResGrad) {
     module.print(os);
     return 0;
@@ -140,29 +151,37 @@ static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os) {
     return 0;
   }
   renameEntryPoints(module, *abi);
-  if (failed(runPipeline(module, resToLinalgPipeline())))
+  stage = timing.nest("res to linalg pipeline");
+  if (failed(runPipeline(module, resToLinalgPipeline(), &stage)))
     return 1;
+  stage.stop();
   if (emitAction == Emit::Linalg) {
     module.print(os);
     return 0;
   }
-  if (failed(runPipeline(module, linalgToLLVMPipeline())))
+  stage = timing.nest("linalg to LLVM pipeline");
+  if (failed(runPipeline(module, linalgToLLVMPipeline(), &stage)))
     return 1;
+  stage.stop();
   if (emitAction == Emit::LLVMMLIR) {
     module.print(os);
     return 0;
   }
   llvm::LLVMContext llvmContext;
+  stage = timing.nest("translation to LLVM IR");
   auto llvmModule = emitLLVMModule(module, *abi, llvmContext);
   if (!llvmModule)
     return 1;
+  stage.stop();
   CodegenOptions options;
   options.cpu = targetCPU;
   std::string error;
+  stage = timing.nest("LLVM optimization");
   if (failed(optimizeModule(*llvmModule, options, error))) {
     llvm::WithColor::error(llvm::errs(), "resc") << error << "\n";
     return 1;
   }
+  stage.stop();
   if (emitAction == Emit::LLVMIR) {
     llvmModule->print(os, nullptr);
     return 0;
@@ -183,6 +202,7 @@ static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os) {
     return 1;
   }
   llvm::FileRemover removeObj(objPath);
+  stage = timing.nest("machine code");
   {
     llvm::raw_fd_ostream objStream(fd, /*shouldClose=*/true);
     if (failed(emitMachineCode(*llvmModule, options, false, objStream, error))) {
@@ -190,6 +210,7 @@ static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os) {
       return 1;
     }
   }
+  stage = timing.nest("link");
   if (failed(linkSharedLibrary(objPath, sharedLibraryPath, error))) {
     llvm::WithColor::error(llvm::errs(), "resc") << error << "\n";
     return 1;
