@@ -27,6 +27,7 @@
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Threading.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
@@ -62,6 +63,11 @@ static cl::opt<std::string> targetCPU(
                            "or an LLVM CPU name such as x86-64-v3 for a portable library"),
     cl::init("native"), cl::cat(rescCategory));
 
+static cl::opt<unsigned> jobs(
+    "jobs", cl::desc("Threads for LLVM's optimization and machine code of a shared library "
+                     "(default 0: one per hardware thread; 1: the whole module on one thread)"),
+    cl::value_desc("n"), cl::init(0), cl::cat(rescCategory));
+
 static cl::list<std::string> defines("D", cl::Prefix,
                                      cl::desc("Override a model parameter or pin a "
                                               "symbolic dimension: -D depth=64 -D N=32"),
@@ -81,6 +87,8 @@ static cl::opt<bool> splitInputFile(
 
 static std::string sharedLibraryPath;
 static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os, mlir::TimingScope &timing);
+static int emitSharedLibrary(llvm::Module &llvmModule, const CodegenOptions &options,
+                             mlir::TimingScope &timing);
 
 static int compile(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
                    llvm::raw_pwrite_stream &os) {
@@ -176,6 +184,8 @@ static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os,
   CodegenOptions options;
   options.cpu = targetCPU;
   std::string error;
+  if (emitAction == Emit::SharedLib)
+    return emitSharedLibrary(*llvmModule, options, timing);
   stage = timing.nest("LLVM optimization");
   if (failed(optimizeModule(*llvmModule, options, error))) {
     llvm::WithColor::error(llvm::errs(), "resc") << error << "\n";
@@ -187,31 +197,46 @@ static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os,
     return 0;
   }
   if (emitAction == Emit::Asm || emitAction == Emit::Obj) {
+    stage = timing.nest("machine code");
     if (failed(emitMachineCode(*llvmModule, options, emitAction == Emit::Asm, os, error))) {
       llvm::WithColor::error(llvm::errs(), "resc") << error << "\n";
       return 1;
     }
     return 0;
   }
-  // A shared library: an object in a temporary file, then the linker.
-  llvm::SmallString<128> objPath;
-  int fd;
-  if (auto ec = llvm::sys::fs::createTemporaryFile("resc", "o", fd, objPath)) {
-    llvm::WithColor::error(llvm::errs(), "resc")
-        << "cannot create a temporary file: " << ec.message() << "\n";
+  llvm_unreachable("every emit action is handled above");
+}
+
+/// Objects compiled on `--jobs` threads, written to temporary files and
+/// linked into the shared library.
+static int emitSharedLibrary(llvm::Module &llvmModule, const CodegenOptions &options,
+                             mlir::TimingScope &timing) {
+  std::string error;
+  unsigned threads = jobs ? unsigned(jobs) : llvm::hardware_concurrency().compute_thread_count();
+  mlir::TimingScope stage = timing.nest("LLVM optimization and machine code");
+  std::vector<llvm::SmallString<0>> objects;
+  if (failed(compileToObjects(llvmModule, options, threads, objects, error))) {
+    llvm::WithColor::error(llvm::errs(), "resc") << error << "\n";
     return 1;
   }
-  llvm::FileRemover removeObj(objPath);
-  stage = timing.nest("machine code");
-  {
-    llvm::raw_fd_ostream objStream(fd, /*shouldClose=*/true);
-    if (failed(emitMachineCode(*llvmModule, options, false, objStream, error))) {
-      llvm::WithColor::error(llvm::errs(), "resc") << error << "\n";
+  stage = timing.nest("link");
+  std::vector<std::string> objectPaths;
+  std::vector<llvm::FileRemover> removers;
+  removers.reserve(objects.size());
+  for (const llvm::SmallString<0> &object : objects) {
+    llvm::SmallString<128> path;
+    int fd;
+    if (auto ec = llvm::sys::fs::createTemporaryFile("resc", "o", fd, path)) {
+      llvm::WithColor::error(llvm::errs(), "resc")
+          << "cannot create a temporary file: " << ec.message() << "\n";
       return 1;
     }
+    removers.emplace_back(path);
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << object.str();
+    objectPaths.push_back(std::string(path));
   }
-  stage = timing.nest("link");
-  if (failed(linkSharedLibrary(objPath, sharedLibraryPath, error))) {
+  if (failed(linkSharedLibrary(objectPaths, sharedLibraryPath, error))) {
     llvm::WithColor::error(llvm::errs(), "resc") << error << "\n";
     return 1;
   }
