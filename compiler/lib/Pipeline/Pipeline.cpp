@@ -36,24 +36,28 @@ llvm::StringRef resc::linalgToLLVMPipeline() {
   // leak-free and hands the result buffer to the caller.
   // Tiles and vectors are made on tensors, where slices and loop-carried
   // accumulators are values; ops the vectorizer leaves become loops.
-  return "func.func(res-fuse-elementwise, res-update-in-place), res-outline-kernels, "
+  // Passes that do not need the whole module run nested in func.func /
+  // llvm.func, where MLIR runs functions on all threads: most of this
+  // pipeline's time is spent in them (docs/performance.md, "Compile time").
+  return "func.func(res-fuse-elementwise, res-update-in-place), "
+         "res-outline-kernels, "
          "func.func(res-transpose-contraction-operands, res-tile-for-vectors, "
-         "res-vectorize), canonicalize, cse, res-bufferize, "
-         "canonicalize, cse, drop-equivalent-buffer-results, canonicalize, res-drop-in-place-results, "
-         "buffer-deallocation-pipeline, canonicalize, res-copy-to-linalg, "
-         "func.func(convert-linalg-to-loops), "
-         "func.func(lower-vector-multi-reduction), convert-vector-to-scf{full-unroll}, "
+         "res-vectorize, canonicalize, cse), res-bufferize, "
+         "func.func(canonicalize, cse), drop-equivalent-buffer-results, func.func(canonicalize), "
+         "res-drop-in-place-results, buffer-deallocation-pipeline, "
+         "func.func(canonicalize, res-copy-to-linalg, convert-linalg-to-loops, "
+         "lower-vector-multi-reduction, convert-vector-to-scf{full-unroll}, "
          // The thread-shared tile loops become OpenMP work-sharing loops;
          // their bodies sit in memref.alloca_scope, which must be lowered
          // while they are still one block (before scf-to-cf).
-         "scf-forall-to-parallel, convert-scf-to-openmp, "
-         "lower-affine, res-expand-shape-to-cast, expand-strided-metadata, lower-affine, "
-         "func.func(res-approximate-math), convert-math-to-llvm, convert-math-to-libm, "
-         "convert-vector-to-llvm{vector-contract-lowering=outerproduct "
-         "vector-transpose-lowering=shuffle16x16}, finalize-memref-to-llvm, "
-         "convert-scf-to-cf, convert-arith-to-llvm, "
-         "convert-index-to-llvm, convert-cf-to-llvm, convert-func-to-llvm, "
-         "convert-ub-to-llvm, convert-openmp-to-llvm, reconcile-unrealized-casts, canonicalize";
+         "scf-forall-to-parallel), convert-scf-to-openmp, "
+         "func.func(lower-affine, res-expand-shape-to-cast, expand-strided-metadata, lower-affine, "
+         "res-approximate-math, convert-math-to-llvm), convert-math-to-libm, "
+         "func.func(convert-vector-to-llvm{vector-contract-lowering=outerproduct "
+         "vector-transpose-lowering=shuffle16x16}), finalize-memref-to-llvm, "
+         "func.func(convert-scf-to-cf, convert-arith-to-llvm, convert-index-to-llvm), "
+         "convert-cf-to-llvm, convert-func-to-llvm, llvm.func(convert-ub-to-llvm), "
+         "convert-openmp-to-llvm, reconcile-unrealized-casts, llvm.func(canonicalize)";
 }
 
 void resc::registerPipelineDependencies(DialectRegistry &registry) {
@@ -74,12 +78,15 @@ void resc::registerPipelineOptions() {
   registerDefaultTimingManagerCLOptions();
 }
 
-LogicalResult resc::runPipeline(ModuleOp module, llvm::StringRef pipeline) {
+LogicalResult resc::runPipeline(ModuleOp module, llvm::StringRef pipeline,
+                                TimingScope *timing) {
   PassManager pm(module.getContext());
   if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
     return failure();
-  // --mlir-print-ir-after-all, --mlir-timing, ... when the tool registered them.
+  // --mlir-print-ir-after-all, ... when the tool registered them.
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
+  if (timing)
+    pm.enableTiming(*timing);
   return pm.run(module);
 }

@@ -24,7 +24,7 @@ static std::string findLinker() {
   return "";
 }
 
-mlir::LogicalResult resc::linkSharedLibrary(llvm::StringRef objectPath,
+mlir::LogicalResult resc::linkSharedLibrary(llvm::ArrayRef<std::string> objectPaths,
                                             llvm::StringRef outputPath, std::string &error) {
   std::string linker = findLinker();
   if (linker.empty()) {
@@ -34,11 +34,13 @@ mlir::LogicalResult resc::linkSharedLibrary(llvm::StringRef objectPath,
   std::string soname = llvm::sys::path::filename(outputPath).str();
   llvm::SmallVector<llvm::StringRef> args = {
       linker, "-shared", "--hash-style=gnu", "-z", "now", "-z", "relro", "--as-needed",
-      "-soname", soname, "-o", outputPath, objectPath,
-      "-L/usr/lib/x86_64-linux-gnu", "-L/lib/x86_64-linux-gnu",
+      "-soname", soname, "-o", outputPath};
+  for (const std::string &object : objectPaths)
+    args.push_back(object);
+  args.append({"-L/usr/lib/x86_64-linux-gnu", "-L/lib/x86_64-linux-gnu",
       // Threads: LLVM's OpenMP runtime (libomp-22-dev), found at run time
       // through the library's own run path.
-      "-L/usr/lib/llvm-22/lib", "-rpath", "/usr/lib/llvm-22/lib", "-lomp", "-lm", "-lc"};
+      "-L/usr/lib/llvm-22/lib", "-rpath", "/usr/lib/llvm-22/lib", "-lomp", "-lm", "-lc"});
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(linker, args, std::nullopt, {}, 0, 0, &message);
   if (rc != 0) {

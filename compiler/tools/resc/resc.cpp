@@ -20,12 +20,14 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Support/ToolUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Threading.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
@@ -61,6 +63,11 @@ static cl::opt<std::string> targetCPU(
                            "or an LLVM CPU name such as x86-64-v3 for a portable library"),
     cl::init("native"), cl::cat(rescCategory));
 
+static cl::opt<unsigned> jobs(
+    "jobs", cl::desc("Threads for LLVM's optimization and machine code of a shared library "
+                     "(default 0: one per hardware thread; 1: the whole module on one thread)"),
+    cl::value_desc("n"), cl::init(0), cl::cat(rescCategory));
+
 static cl::list<std::string> defines("D", cl::Prefix,
                                      cl::desc("Override a model parameter or pin a "
                                               "symbolic dimension: -D depth=64 -D N=32"),
@@ -95,10 +102,18 @@ static cl::opt<bool> splitInputFile(
     cl::init(false), cl::cat(rescCategory));
 
 static std::string sharedLibraryPath;
-static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os);
+static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os, mlir::TimingScope &timing);
+static int emitSharedLibrary(llvm::Module &llvmModule, const CodegenOptions &options,
+                             mlir::TimingScope &timing);
 
 static int compile(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
                    llvm::raw_pwrite_stream &os) {
+  // --mlir-timing: one report for the whole compilation, MLIR passes and
+  // the LLVM stages after them.
+  mlir::DefaultTimingManager timingManager;
+  mlir::applyDefaultTimingManagerCLOptions(timingManager);
+  mlir::TimingScope timing = timingManager.getRootScope();
+  mlir::TimingScope frontendTiming = timing.nest("front end (parse, sema, res dialect)");
   auto module = parseModule(sourceMgr, &context);
   if (!module)
     return 1;
@@ -132,21 +147,28 @@ static int compile(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
   auto ir = generateModule(sema, *instance);
   if (!ir)
     return 1;
+  frontendTiming.stop();
   if (emitAction == Emit::Res) {
     ir->print(os);
     return 0;
   }
-  return lower(*ir, os);
+  return lower(*ir, os, timing);
 }
 
 /// Everything after the res dialect: ABI, pipelines, LLVM, machine code.
-static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os) {
+static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os,
+                 mlir::TimingScope &timing) {
   // Gradients are derived in the res dialect, before anything is lowered.
-  if (failed(runPipeline(module, trainingPipeline())))
+  mlir::TimingScope stage = timing.nest("training pipeline");
+  if (failed(runPipeline(module, trainingPipeline(), &stage)))
     return 1;
+  stage.stop();
+  stage = timing.nest("fusion pipeline");
   if (failed(runPipeline(module, fusionPipeline(fuseResidual, llvm::is_contained(remarkKinds,
-                                                                                 Remark::Fusion)))))
+                                                                                 Remark::Fusion)),
+                         &stage)))
     return 1;
+  stage.stop();
   if (emitAction == Emit::ResGrad) {
     module.print(os);
     return 0;
@@ -159,57 +181,84 @@ static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os) {
     return 0;
   }
   renameEntryPoints(module, *abi);
-  if (failed(runPipeline(module, resToLinalgPipeline())))
+  stage = timing.nest("res to linalg pipeline");
+  if (failed(runPipeline(module, resToLinalgPipeline(), &stage)))
     return 1;
+  stage.stop();
   if (emitAction == Emit::Linalg) {
     module.print(os);
     return 0;
   }
-  if (failed(runPipeline(module, linalgToLLVMPipeline())))
+  stage = timing.nest("linalg to LLVM pipeline");
+  if (failed(runPipeline(module, linalgToLLVMPipeline(), &stage)))
     return 1;
+  stage.stop();
   if (emitAction == Emit::LLVMMLIR) {
     module.print(os);
     return 0;
   }
   llvm::LLVMContext llvmContext;
+  stage = timing.nest("translation to LLVM IR");
   auto llvmModule = emitLLVMModule(module, *abi, llvmContext);
   if (!llvmModule)
     return 1;
+  stage.stop();
   CodegenOptions options;
   options.cpu = targetCPU;
   std::string error;
+  if (emitAction == Emit::SharedLib)
+    return emitSharedLibrary(*llvmModule, options, timing);
+  stage = timing.nest("LLVM optimization");
   if (failed(optimizeModule(*llvmModule, options, error))) {
     llvm::WithColor::error(llvm::errs(), "resc") << error << "\n";
     return 1;
   }
+  stage.stop();
   if (emitAction == Emit::LLVMIR) {
     llvmModule->print(os, nullptr);
     return 0;
   }
   if (emitAction == Emit::Asm || emitAction == Emit::Obj) {
+    stage = timing.nest("machine code");
     if (failed(emitMachineCode(*llvmModule, options, emitAction == Emit::Asm, os, error))) {
       llvm::WithColor::error(llvm::errs(), "resc") << error << "\n";
       return 1;
     }
     return 0;
   }
-  // A shared library: an object in a temporary file, then the linker.
-  llvm::SmallString<128> objPath;
-  int fd;
-  if (auto ec = llvm::sys::fs::createTemporaryFile("resc", "o", fd, objPath)) {
-    llvm::WithColor::error(llvm::errs(), "resc")
-        << "cannot create a temporary file: " << ec.message() << "\n";
+  llvm_unreachable("every emit action is handled above");
+}
+
+/// Objects compiled on `--jobs` threads, written to temporary files and
+/// linked into the shared library.
+static int emitSharedLibrary(llvm::Module &llvmModule, const CodegenOptions &options,
+                             mlir::TimingScope &timing) {
+  std::string error;
+  unsigned threads = jobs ? unsigned(jobs) : llvm::hardware_concurrency().compute_thread_count();
+  mlir::TimingScope stage = timing.nest("LLVM optimization and machine code");
+  std::vector<llvm::SmallString<0>> objects;
+  if (failed(compileToObjects(llvmModule, options, threads, objects, error))) {
+    llvm::WithColor::error(llvm::errs(), "resc") << error << "\n";
     return 1;
   }
-  llvm::FileRemover removeObj(objPath);
-  {
-    llvm::raw_fd_ostream objStream(fd, /*shouldClose=*/true);
-    if (failed(emitMachineCode(*llvmModule, options, false, objStream, error))) {
-      llvm::WithColor::error(llvm::errs(), "resc") << error << "\n";
+  stage = timing.nest("link");
+  std::vector<std::string> objectPaths;
+  std::vector<llvm::FileRemover> removers;
+  removers.reserve(objects.size());
+  for (const llvm::SmallString<0> &object : objects) {
+    llvm::SmallString<128> path;
+    int fd;
+    if (auto ec = llvm::sys::fs::createTemporaryFile("resc", "o", fd, path)) {
+      llvm::WithColor::error(llvm::errs(), "resc")
+          << "cannot create a temporary file: " << ec.message() << "\n";
       return 1;
     }
+    removers.emplace_back(path);
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << object.str();
+    objectPaths.push_back(std::string(path));
   }
-  if (failed(linkSharedLibrary(objPath, sharedLibraryPath, error))) {
+  if (failed(linkSharedLibrary(objectPaths, sharedLibraryPath, error))) {
     llvm::WithColor::error(llvm::errs(), "resc") << error << "\n";
     return 1;
   }

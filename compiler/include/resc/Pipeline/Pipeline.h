@@ -17,7 +17,8 @@
 
 namespace mlir {
 class DialectRegistry;
-}
+class TimingScope;
+} // namespace mlir
 
 namespace resc {
 
@@ -41,7 +42,9 @@ void registerPipelineDependencies(mlir::DialectRegistry &registry);
 void registerPipelineOptions();
 
 /// Runs `pipeline` on `module`; errors are reported through the context.
-mlir::LogicalResult runPipeline(mlir::ModuleOp module, llvm::StringRef pipeline);
+/// With `timing`, each pass's time is recorded under that scope.
+mlir::LogicalResult runPipeline(mlir::ModuleOp module, llvm::StringRef pipeline,
+                                mlir::TimingScope *timing = nullptr);
 
 } // namespace resc
 

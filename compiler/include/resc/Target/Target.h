@@ -9,7 +9,9 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/ADT/SmallString.h"
 #include <memory>
+#include <vector>
 
 namespace resc {
 
@@ -33,9 +35,17 @@ mlir::LogicalResult emitMachineCode(llvm::Module &module, const CodegenOptions &
                                     bool assembly, llvm::raw_pwrite_stream &os,
                                     std::string &error);
 
-/// Links `objectPath` into the shared library `outputPath` (ld.lld).
-mlir::LogicalResult linkSharedLibrary(llvm::StringRef objectPath, llvm::StringRef outputPath,
-                                      std::string &error);
+/// Optimizes and compiles `module` into object files: with `jobs` > 1,
+/// split into that many partitions compiled on as many threads
+/// (ParallelCodegen.cpp); with 1, the whole module as optimizeModule and
+/// emitMachineCode do.
+mlir::LogicalResult compileToObjects(llvm::Module &module, const CodegenOptions &options,
+                                     unsigned jobs, std::vector<llvm::SmallString<0>> &objects,
+                                     std::string &error);
+
+/// Links the object files into the shared library `outputPath` (ld.lld).
+mlir::LogicalResult linkSharedLibrary(llvm::ArrayRef<std::string> objectPaths,
+                                      llvm::StringRef outputPath, std::string &error);
 
 /// The C header for direct linking (`--emit=header`).
 void emitHeader(const ModelABI &abi, llvm::raw_ostream &os);
