@@ -169,7 +169,23 @@ func.func @row_sum(%x: tensor<?x256xf32>, %o: tensor<?xf32>) -> tensor<?xf32> {
 // PAR: scf.forall (%{{.*}}) = (0) to (1024) step (128)
 // PAR: linalg.generic {{.*}} tensor<6x64xf32>
 // PAR: scf.forall.in_parallel
+// The same contraction in a kernel called from a parallel loop (res.serial)
+// is register-tiled only.
+// PAR-LABEL: func.func @big_serial(
+// PAR-NOT: scf.forall
+// PAR: linalg.generic {{.*}} tensor<6x64xf32>
+// PAR-NOT: scf.forall
 func.func @big(%x: tensor<?x512xf32>, %w: tensor<512x1024xf32>, %acc: tensor<?x1024xf32>) -> tensor<?x1024xf32> {
+  %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<?x512xf32>, tensor<512x1024xf32>) outs(%acc : tensor<?x1024xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1024xf32>
+  return %y : tensor<?x1024xf32>
+}
+func.func @big_serial(%x: tensor<?x512xf32>, %w: tensor<512x1024xf32>, %acc: tensor<?x1024xf32>) -> tensor<?x1024xf32> attributes {res.serial} {
   %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%x, %w : tensor<?x512xf32>, tensor<512x1024xf32>) outs(%acc : tensor<?x1024xf32>) {
   ^bb0(%p: f32, %q: f32, %o: f32):

@@ -111,7 +111,7 @@ struct ResTileForVectors : resc::impl::ResTileForVectorsBase<ResTileForVectors> 
     for (linalg::LinalgOp op : ops) {
       if (!isa<TilingInterface>(op.getOperation()))
         continue;
-      if (parallel)
+      if (parallel && !func->hasAttr(resc::kSerialKernelAttr))
         op = distribute(rewriter, op);
       if (auto s = chooseTiles(op))
         work.emplace_back(op, std::move(*s));
