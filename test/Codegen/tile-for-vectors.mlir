@@ -70,10 +70,11 @@ func.func @transpose(%w: tensor<64x32xf32>, %o: tensor<32x64xf32>) -> tensor<32x
 // A convolution's contraction over its columns (Conversion/Im2col.cpp) on
 // a 7 x 7 image: 49 columns are cut into 16-wide tiles and a peeled single
 // column, since a 49- or 48-lane vector would be shuffled element by
-// element; the image dim n is a unit loop outside the register tile.
+// element; a one-vector-wide tile takes 24 rows instead of 6 (24
+// accumulators); the image dim n is a unit loop outside the register tile.
 // CHECK-LABEL: func.func @conv_columns(
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x6x1xf32>, tensor<1x1x1x16xf32>) outs(%{{.*}} : tensor<1x1x6x16xf32>)
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x6x1xf32>, tensor<1x1x1x1xf32>) outs(%{{.*}} : tensor<1x1x6x1xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x24x1xf32>, tensor<1x1x1x16xf32>) outs(%{{.*}} : tensor<1x1x24x16xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x24x1xf32>, tensor<1x1x1x1xf32>) outs(%{{.*}} : tensor<1x1x24x1xf32>)
 #cw = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d4)>
 #cc = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>
 #cy = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
@@ -164,7 +165,7 @@ func.func @row_sum(%x: tensor<?x256xf32>, %o: tensor<?xf32>) -> tensor<?xf32> {
 // PAR-LABEL: func.func @conv_columns(
 // PAR: %[[N:.*]] = tensor.dim
 // PAR: scf.forall (%{{.*}}) = (0) to (%[[N]]) step (4)
-// PAR: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x6x16xf32>)
+// PAR: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x24x16xf32>)
 // PAR-LABEL: func.func @big(
 // PAR: scf.forall (%{{.*}}) = (0) to (1024) step (128)
 // PAR: linalg.generic {{.*}} tensor<6x64xf32>
