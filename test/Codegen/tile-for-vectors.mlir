@@ -70,10 +70,11 @@ func.func @transpose(%w: tensor<64x32xf32>, %o: tensor<32x64xf32>) -> tensor<32x
 // A convolution's contraction over its columns (Conversion/Im2col.cpp) on
 // a 7 x 7 image: 49 columns are cut into 16-wide tiles and a peeled single
 // column, since a 49- or 48-lane vector would be shuffled element by
-// element; the image dim n is a unit loop outside the register tile.
+// element; a one-vector-wide tile takes 24 rows instead of 6 (24
+// accumulators); the image dim n is a unit loop outside the register tile.
 // CHECK-LABEL: func.func @conv_columns(
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x6x1xf32>, tensor<1x1x1x16xf32>) outs(%{{.*}} : tensor<1x1x6x16xf32>)
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x6x1xf32>, tensor<1x1x1x1xf32>) outs(%{{.*}} : tensor<1x1x6x1xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x24x1xf32>, tensor<1x1x1x16xf32>) outs(%{{.*}} : tensor<1x1x24x16xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x24x1xf32>, tensor<1x1x1x1xf32>) outs(%{{.*}} : tensor<1x1x24x1xf32>)
 #cw = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d4)>
 #cc = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>
 #cy = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
@@ -164,12 +165,28 @@ func.func @row_sum(%x: tensor<?x256xf32>, %o: tensor<?xf32>) -> tensor<?xf32> {
 // PAR-LABEL: func.func @conv_columns(
 // PAR: %[[N:.*]] = tensor.dim
 // PAR: scf.forall (%{{.*}}) = (0) to (%[[N]]) step (4)
-// PAR: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x6x16xf32>)
+// PAR: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x24x16xf32>)
 // PAR-LABEL: func.func @big(
 // PAR: scf.forall (%{{.*}}) = (0) to (1024) step (128)
 // PAR: linalg.generic {{.*}} tensor<6x64xf32>
 // PAR: scf.forall.in_parallel
+// The same contraction in a kernel called from a parallel loop (res.serial)
+// is register-tiled only.
+// PAR-LABEL: func.func @big_serial(
+// PAR-NOT: scf.forall
+// PAR: linalg.generic {{.*}} tensor<6x64xf32>
+// PAR-NOT: scf.forall
 func.func @big(%x: tensor<?x512xf32>, %w: tensor<512x1024xf32>, %acc: tensor<?x1024xf32>) -> tensor<?x1024xf32> {
+  %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<?x512xf32>, tensor<512x1024xf32>) outs(%acc : tensor<?x1024xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1024xf32>
+  return %y : tensor<?x1024xf32>
+}
+func.func @big_serial(%x: tensor<?x512xf32>, %w: tensor<512x1024xf32>, %acc: tensor<?x1024xf32>) -> tensor<?x1024xf32> attributes {res.serial} {
   %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%x, %w : tensor<?x512xf32>, tensor<512x1024xf32>) outs(%acc : tensor<?x1024xf32>) {
   ^bb0(%p: f32, %q: f32, %o: f32):

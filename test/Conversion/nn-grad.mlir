@@ -8,29 +8,34 @@
 // CHECK-DAG: #[[GWCOL:[^ ]+]] = affine_map<(d0, d1, d2, d3, d4) -> (d3, d0, d1, d4)>
 // CHECK-DAG: #[[GWDY:[^ ]+]] = affine_map<(d0, d1, d2, d3, d4) -> (d3, d0, d2, d4)>
 // CHECK-DAG: #[[GWOUT:[^ ]+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2)>
+// CHECK-DAG: #[[FLIP:[^ ]+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, -d3 + 2, -d4 + 2)>
+// CHECK-DAG: #[[ID5:[^ ]+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
 // CHECK-DAG: #[[WIN:[^ ]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>
 // CHECK-DAG: #[[KER:[^ ]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>
 // CHECK-DAG: #[[OUT4:[^ ]+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>
 // CHECK-DAG: #[[ID4:[^ ]+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-DAG: #[[CH:[^ ]+]] = affine_map<(d0, d1, d2, d3) -> (d1)>
 
-// conv2d_grad_input: the columns' adjoint dcol[n, g, k, p] =
-// sum_o W[g, o, k] dy[n, g, o, p], then col2im: with stride 2 each kernel
-// position adds its plane into one of the 2 x 2 phases of the padded image
-// (10 = 2 x 5 rows), which are interleaved back and the padding sliced off.
+// conv2d_grad_input with stride 2: per image (an scf.forall over the
+// batch), the columns' adjoint dcol[g, k, p] = sum_o W[g, o, k] dy[n, g, o, p]
+// into a zero-filled tile, then col2im: each kernel position adds its plane
+// into one of the 2 x 2 phases of the padded image (10 = 2 x 5 rows), which
+// are interleaved back and the padding sliced off.
 // CHECK-LABEL: func.func @conv2d_grad_input(
 // CHECK-SAME: %[[DY:[^:]+]]: tensor<?x4x4x4xf32>, %[[W:[^:]+]]: tensor<4x3x3x3xf32>, %[[X:[^:]+]]: tensor<?x3x8x8xf32>)
-// CHECK: %[[DYG:.*]] = tensor.expand_shape %{{.*}} into tensor<?x1x4x16xf32>
-// CHECK: %[[ZC:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x1x27x16xf32>)
 // CHECK: %[[WG:.*]] = tensor.expand_shape %{{.*}} : tensor<4x27xf32> into tensor<1x4x27xf32>
-// CHECK: %[[DCOL:.*]] = linalg.generic {indexing_maps = [#[[WTMAP]], #[[DYMAP]], #[[DCOLMAP]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[WG]], %[[DYG]] : tensor<1x4x27xf32>, tensor<?x1x4x16xf32>) outs(%[[ZC]] : tensor<?x1x27x16xf32>)
+// CHECK: %[[DYG:.*]] = tensor.expand_shape %{{.*}} into tensor<?x1x4x16xf32>
+// CHECK: scf.forall (%[[N:.*]]) in (%{{.*}}) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<?x3x8x8xf32>)
+// CHECK: %[[DYN:.*]] = tensor.extract_slice %[[DYG]][%[[N]], 0, 0, 0] [1, 1, 4, 16]
+// CHECK: %[[ZC:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x1x27x16xf32>)
+// CHECK: %[[DCOL:.*]] = linalg.generic {indexing_maps = [#[[WTMAP]], #[[DYMAP]], #[[DCOLMAP]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[WG]], %[[DYN]] : tensor<1x4x27xf32>, tensor<1x1x4x16xf32>) outs(%[[ZC]] : tensor<1x1x27x16xf32>)
 // CHECK: arith.mulf
 // CHECK: arith.addf
-// CHECK: %[[D6:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2, 3], [4, 5]] {{.*}} : tensor<?x27x16xf32> into tensor<?x3x3x3x4x4xf32>
-// CHECK: %[[ZP:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x3x2x2x5x5xf32>)
+// CHECK: %[[D6:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2, 3], [4, 5]] {{.*}} : tensor<1x27x16xf32> into tensor<1x3x3x3x4x4xf32>
+// CHECK: %[[ZP:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x3x2x2x5x5xf32>)
 // One loop over the kernel positions i = kh KW + kw (window offset t = k d,
 // phase t mod 2, from row t div 2): read-add-write of each plane.
-// CHECK: %[[LAST:.*]] = scf.for %[[I:[a-z0-9_]+]] = %{{.*}} to %c9 step %{{.*}} iter_args(%[[ACC:.*]] = %[[ZP]]) -> (tensor<?x3x2x2x5x5xf32>)
+// CHECK: %[[LAST:.*]] = scf.for %[[I:[a-z0-9_]+]] = %{{.*}} to %c9 step %{{.*}} iter_args(%[[ACC:.*]] = %[[ZP]]) -> (tensor<1x3x2x2x5x5xf32>)
 // CHECK: %[[KH:.*]] = arith.divui %[[I]], %c3{{(_[0-9]+)?}} : index
 // CHECK: %[[KW:.*]] = arith.remui %[[I]], %c3{{(_[0-9]+)?}} : index
 // CHECK: %[[TH:.*]] = arith.muli %[[KH]], %c1{{(_[0-9]+)?}} : index
@@ -39,34 +44,37 @@
 // CHECK: %[[TW:.*]] = arith.muli %[[KW]], %c1{{(_[0-9]+)?}} : index
 // CHECK: %[[AW:.*]] = arith.remui %[[TW]], %c2{{(_[0-9]+)?}} : index
 // CHECK: %[[RW:.*]] = arith.divui %[[TW]], %c2{{(_[0-9]+)?}} : index
-// CHECK: %[[R0:.*]] = tensor.extract_slice %[[ACC]][0, 0, %[[AH]], %[[AW]], %[[RH]], %[[RW]]] [%{{.*}}, 3, 1, 1, 4, 4] [1, 1, 1, 1, 1, 1] : tensor<?x3x2x2x5x5xf32> to tensor<?x3x1x1x4x4xf32>
-// CHECK: %[[P0:.*]] = tensor.extract_slice %[[D6]][0, 0, %[[KH]], %[[KW]], 0, 0] [%{{.*}}, 3, 1, 1, 4, 4] [1, 1, 1, 1, 1, 1] : tensor<?x3x3x3x4x4xf32> to tensor<?x3x1x1x4x4xf32>
-// CHECK: %[[S0:.*]] = linalg.generic {{.*}} ins(%[[P0]] : tensor<?x3x1x1x4x4xf32>) outs(%[[R0]] : tensor<?x3x1x1x4x4xf32>)
+// CHECK: %[[R0:.*]] = tensor.extract_slice %[[ACC]][0, 0, %[[AH]], %[[AW]], %[[RH]], %[[RW]]] [1, 3, 1, 1, 4, 4] [1, 1, 1, 1, 1, 1] : tensor<1x3x2x2x5x5xf32> to tensor<1x3x1x1x4x4xf32>
+// CHECK: %[[P0:.*]] = tensor.extract_slice %[[D6]][0, 0, %[[KH]], %[[KW]], 0, 0] [1, 3, 1, 1, 4, 4] [1, 1, 1, 1, 1, 1] : tensor<1x3x3x3x4x4xf32> to tensor<1x3x1x1x4x4xf32>
+// CHECK: %[[S0:.*]] = linalg.generic {{.*}} ins(%[[P0]] : tensor<1x3x1x1x4x4xf32>) outs(%[[R0]] : tensor<1x3x1x1x4x4xf32>)
 // CHECK: arith.addf
 // CHECK: %[[UPD:.*]] = tensor.insert_slice %[[S0]] into %[[ACC]][0, 0, %[[AH]], %[[AW]], %[[RH]], %[[RW]]]
 // CHECK: scf.yield %[[UPD]]
-// CHECK: %[[IL:.*]] = linalg.transpose ins(%[[LAST]] : tensor<?x3x2x2x5x5xf32>) outs(%{{.*}} : tensor<?x3x5x2x5x2xf32>) permutation = [0, 1, 4, 2, 5, 3]
-// CHECK: %[[IMG:.*]] = tensor.collapse_shape %[[IL]] {{\[\[}}0], [1], [2, 3], [4, 5]] : tensor<?x3x5x2x5x2xf32> into tensor<?x3x10x10xf32>
-// CHECK: %[[DX:.*]] = tensor.extract_slice %[[IMG]][0, 0, 1, 1] [%{{.*}}, 3, 8, 8] [1, 1, 1, 1] : tensor<?x3x10x10xf32> to tensor<?x3x8x8xf32>
-// CHECK: return %[[DX]]
+// CHECK: %[[IL:.*]] = linalg.transpose ins(%[[LAST]] : tensor<1x3x2x2x5x5xf32>) outs(%{{.*}} : tensor<1x3x5x2x5x2xf32>) permutation = [0, 1, 4, 2, 5, 3]
+// CHECK: %[[IMG:.*]] = tensor.collapse_shape %[[IL]] {{\[\[}}0], [1], [2, 3], [4, 5]] : tensor<1x3x5x2x5x2xf32> into tensor<1x3x10x10xf32>
+// CHECK: %[[DXN:.*]] = tensor.extract_slice %[[IMG]][0, 0, 1, 1] [1, 3, 8, 8] [1, 1, 1, 1] : tensor<1x3x10x10xf32> to tensor<1x3x8x8xf32>
+// CHECK: tensor.parallel_insert_slice %[[DXN]] into %[[OUT]][%[[N]], 0, 0, 0] [1, 3, 8, 8]
 func.func @conv2d_grad_input(%dy: tensor<?x4x4x4xf32>, %w: tensor<4x3x3x3xf32>, %x: tensor<?x3x8x8xf32>) -> tensor<?x3x8x8xf32> {
   %0 = res.conv2d_grad_input %dy, %w, %x {padding = array<i64: 1, 1>, stride = array<i64: 2, 2>} : (tensor<?x4x4x4xf32>, tensor<4x3x3x3xf32>, tensor<?x3x8x8xf32>) -> tensor<?x3x8x8xf32>
   return %0 : tensor<?x3x8x8xf32>
 }
 
 
-// Groups and dilation 2, stride 1: the contraction per group, then each
-// plane added at offset (kh d, kw d) of the padded image (one phase).
+// Groups and dilation 2, stride 1: a convolution of dy padded by
+// (3 - 1) 2 - 2 = 2 with the flipped kernel Wf[g, c, (o, kh, kw)] =
+// W[g, o, c, 2 - kh, 2 - kw], per image like the forward: no col2im.
 // CHECK-LABEL: func.func @conv2d_grad_input_groups(
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x3x18xf32>, tensor<?x2x3x81xf32>) outs(%{{.*}} : tensor<?x2x18x81xf32>)
-// CHECK: tensor.expand_shape {{.*}} : tensor<?x36x81xf32> into tensor<?x4x3x3x9x9xf32>
-// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x4x1x1x13x13xf32>)
+// CHECK: %[[WF:.*]] = linalg.generic {indexing_maps = [#[[FLIP]], #[[ID5]]], {{.*}} ins(%{{.*}} : tensor<2x3x2x3x3xf32>) outs(%{{.*}} : tensor<2x2x3x3x3xf32>)
+// CHECK: %[[WFG:.*]] = tensor.collapse_shape %[[WF]] {{\[\[}}0], [1], [2, 3, 4]] : tensor<2x2x3x3x3xf32> into tensor<2x2x27xf32>
+// CHECK: scf.forall
+// CHECK: tensor.pad %{{.*}} low[0, 0, 2, 2] high[0, 0, 2, 2]
 // CHECK: scf.for
-// CHECK: arith.muli %{{.*}}, %c2{{(_[0-9]+)?}} : index
-// CHECK: tensor.insert_slice %{{.*}} into %{{.*}} [%{{.*}}, 4, 1, 1, 9, 9] [1, 1, 1, 1, 1, 1] : tensor<?x4x1x1x9x9xf32> into tensor<?x4x1x1x13x13xf32>
+// CHECK: linalg.copy ins(%{{.*}} : tensor<1x6x1x1x9x9xf32>)
+// CHECK: %[[COL:.*]] = tensor.expand_shape %{{.*}} : tensor<1x54x81xf32> into tensor<1x2x27x81xf32>
+// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x2x2x81xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[WFG]], %[[COL]] : tensor<2x2x27xf32>, tensor<1x2x27x81xf32>) outs(%[[Z]] : tensor<1x2x2x81xf32>)
 // CHECK-NOT: linalg.transpose
-// CHECK: %[[IMG:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2, 3], [4], [5]] : tensor<?x4x1x1x13x13xf32> into tensor<?x4x13x13xf32>
-// CHECK: tensor.extract_slice %[[IMG]][0, 0, 2, 2] [%{{.*}}, 4, 9, 9]
+// CHECK: tensor.expand_shape %{{.*}} : tensor<?x4x81xf32> into tensor<?x4x9x9xf32>
 func.func @conv2d_grad_input_groups(%dy: tensor<?x6x9x9xf32>, %w: tensor<6x2x3x3xf32>, %x: tensor<?x4x9x9xf32>) -> tensor<?x4x9x9xf32> {
   %0 = res.conv2d_grad_input %dy, %w, %x {padding = array<i64: 2, 2>, dilation = array<i64: 2, 2>, groups = 2 : i64} : (tensor<?x6x9x9xf32>, tensor<6x2x3x3xf32>, tensor<?x4x9x9xf32>) -> tensor<?x4x9x9xf32>
   return %0 : tensor<?x4x9x9xf32>
@@ -87,21 +95,29 @@ func.func @conv2d_grad_input_wide_pad(%dy: tensor<1x3x4x4xf32>, %w: tensor<3x2x1
 
 
 // conv2d_grad_weight: dw[g, o, k] = sum over (n, p) of dy[n, g, o, p]
-// col[n, g, k, p], with the columns of the padded input as in the forward.
-// Here k = 18 > o = 3, so it computes dw^T [g, k, o] (the register tile's
-// vectors run along o, and the smaller dy is the operand transposed for
-// them) and transposes that.
+// col[n, g, k, p]. The batch is cut into chunks of images whose columns
+// fit in cache (here 44 of 36 x 81 floats), an scf.forall over them; each
+// chunk builds its columns and writes its own partial sum, and the partial
+// sums are added afterwards. Here k = 18 > o = 3, so it computes dw^T
+// [g, k, o] (the register tile's vectors run along o, and the smaller dy is
+// the operand transposed for them) and transposes that.
 // CHECK-LABEL: func.func @conv2d_grad_weight(
+// CHECK: %[[DYG:.*]] = tensor.expand_shape %{{.*}} : tensor<?x6x81xf32> into tensor<?x2x3x81xf32>
+// CHECK: %[[CHUNKS:.*]] = arith.ceildivui %{{.*}}, %c44 : index
+// CHECK: %[[PARTS:.*]] = scf.forall (%[[C:.*]]) in (%[[CHUNKS]]) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<?x2x18x3xf32>)
 // CHECK: tensor.pad %{{.*}} low[0, 0, 2, 2] high[0, 0, 2, 2]
+// CHECK: } : tensor<?x4x9x9xf32> to tensor<?x4x13x13xf32>
 // CHECK: scf.for
 // CHECK: linalg.copy {{.*}} -> tensor<?x4x1x1x9x9xf32>
 // CHECK: %[[COLS:.*]] = tensor.expand_shape %{{.*}} : tensor<?x36x81xf32> into tensor<?x2x18x81xf32>
+// CHECK: %[[DYC:.*]] = tensor.extract_slice %[[DYG]]
 // CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<2x18x3xf32>)
-// CHECK: %[[DYG:.*]] = tensor.expand_shape %{{.*}} : tensor<?x6x81xf32> into tensor<?x2x3x81xf32>
-// CHECK: %[[DWT:.*]] = linalg.generic {indexing_maps = [#[[GWCOL]], #[[GWDY]], #[[GWOUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[COLS]], %[[DYG]] : tensor<?x2x18x81xf32>, tensor<?x2x3x81xf32>) outs(%[[Z]] : tensor<2x18x3xf32>)
+// CHECK: %[[DWT:.*]] = linalg.generic {indexing_maps = [#[[GWCOL]], #[[GWDY]], #[[GWOUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[COLS]], %[[DYC]] : tensor<?x2x18x81xf32>, tensor<?x2x3x81xf32>) outs(%[[Z]] : tensor<2x18x3xf32>)
 // CHECK: arith.mulf
 // CHECK: arith.addf
-// CHECK: %[[DW:.*]] = linalg.transpose ins(%[[DWT]] : tensor<2x18x3xf32>) outs(%{{.*}} : tensor<2x3x18xf32>) permutation = [0, 2, 1]
+// CHECK: tensor.parallel_insert_slice
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["reduction", "parallel", "parallel", "parallel"]} ins(%[[PARTS]] : tensor<?x2x18x3xf32>) outs(%{{.*}} : tensor<2x18x3xf32>)
+// CHECK: %[[DW:.*]] = linalg.transpose ins(%[[SUM]] : tensor<2x18x3xf32>) outs(%{{.*}} : tensor<2x3x18xf32>) permutation = [0, 2, 1]
 // CHECK: %[[DW2:.*]] = tensor.collapse_shape %[[DW]] {{\[\[}}0, 1], [2]] : tensor<2x3x18xf32> into tensor<6x18xf32>
 // CHECK: tensor.expand_shape %[[DW2]] {{\[\[}}0], [1, 2, 3]] output_shape [6, 2, 3, 3] : tensor<6x18xf32> into tensor<6x2x3x3xf32>
 func.func @conv2d_grad_weight(%dy: tensor<?x6x9x9xf32>, %x: tensor<?x4x9x9xf32>, %w: tensor<6x2x3x3xf32>) -> tensor<6x2x3x3xf32> {

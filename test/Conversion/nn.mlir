@@ -4,11 +4,11 @@
 // CHECK-DAG: #[[ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-DAG: #[[CH:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
 
-// conv2d is im2col + one contraction (compiler/lib/Conversion/Im2col.cpp):
-// the padded input, then per image (one scf.forall iteration) a loop over
-// the kernel positions i = kh KW + kw that copies each plane into the
-// columns [1, C, kh, kw, Ho, Wo], and y[n, g, o, p] = sum_k W[g, o, k]
-// col[n, g, k, p] from the bias (or zero) as the initial accumulator.
+// conv2d is im2col + one contraction (compiler/lib/Conversion/Im2col.cpp,
+// ConvBlocks.cpp): per image (one scf.forall iteration) the padded image,
+// a loop over the kernel positions i = kh KW + kw that copies each plane
+// into the columns [1, C, kh, kw, Ho, Wo], the image's accumulator set to
+// the bias (or zero), and y[n, g, o, p] = sum_k W[g, o, k] col[n, g, k, p].
 // CHECK-DAG: #[[BIAS:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d2)>
 // CHECK-DAG: #[[WMAP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d4)>
 // CHECK-DAG: #[[COL:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>
@@ -19,29 +19,30 @@
 
 // CHECK-LABEL: func.func @conv_pad_bias(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<?x1x28x28xf32>, %[[W:[^:]*]]: tensor<16x1x3x3xf32>, %[[B:[^:]*]]: tensor<16xf32>
-// CHECK: %[[P:.*]] = tensor.pad %[[X]] low[0, 0, 1, 1] high[0, 0, 1, 1]
-// CHECK: } : tensor<?x1x28x28xf32> to tensor<?x1x30x30xf32>
-// CHECK: %[[PH:.*]] = tensor.expand_shape %[[P]] {{\[\[}}0], [1, 2, 3], [4], [5]] {{.*}} into tensor<?x1x1x1x30x30xf32>
 // CHECK: %[[BG:.*]] = tensor.expand_shape %[[B]] {{.*}} into tensor<1x16xf32>
-// CHECK: %[[ACC:.*]] = linalg.generic {indexing_maps = [#[[BIAS]], {{.*}}]{{.*}} ins(%[[BG]] : tensor<1x16xf32>) outs(%{{.*}} : tensor<?x1x16x784xf32>)
+// CHECK: %[[OUT0:.*]] = tensor.expand_shape %{{.*}} into tensor<?x1x16x784xf32>
 // CHECK: %[[WG:.*]] = tensor.expand_shape %{{.*}} : tensor<16x9xf32> into tensor<1x16x9xf32>
-// CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x1x28x28xf32>
-// CHECK: %[[Y:.*]] = scf.forall (%[[IMG:.*]]) in (%[[N]]) shared_outs(%[[SHARED:.*]] = %[[ACC]]) -> (tensor<?x1x16x784xf32>)
-// CHECK: %[[XN:.*]] = tensor.extract_slice %[[PH]][%[[IMG]], 0, 0, 0, 0, 0] [1, 1, 1, 1, 30, 30] [1, 1, 1, 1, 1, 1] : tensor<?x1x1x1x30x30xf32> to tensor<1x1x1x1x30x30xf32>
+// CHECK: %[[N:.*]] = tensor.dim %[[OUT0]], %{{.*}} : tensor<?x1x16x784xf32>
+// CHECK: %[[Y:.*]] = scf.forall (%[[IMG:.*]]) in (%[[N]]) shared_outs(%[[SHARED:.*]] = %[[OUT0]]) -> (tensor<?x1x16x784xf32>)
+// CHECK: %[[ACCN:.*]] = tensor.extract_slice %[[SHARED]][%[[IMG]], 0, 0, 0] [1, 1, 16, 784] [1, 1, 1, 1] : tensor<?x1x16x784xf32> to tensor<1x1x16x784xf32>
+// CHECK: %[[XN:.*]] = tensor.extract_slice %[[X]][%[[IMG]], 0, 0, 0] [1, 1, 28, 28] [1, 1, 1, 1] : tensor<?x1x28x28xf32> to tensor<1x1x28x28xf32>
+// CHECK: %[[P:.*]] = tensor.pad %[[XN]] low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: } : tensor<1x1x28x28xf32> to tensor<1x1x30x30xf32>
+// CHECK: %[[PH:.*]] = tensor.expand_shape %[[P]] {{\[\[}}0], [1, 2, 3], [4], [5]] {{.*}} into tensor<1x1x1x1x30x30xf32>
 // CHECK: %[[COL0:.*]] = tensor.empty() : tensor<1x1x3x3x28x28xf32>
 // CHECK: %[[C9:.*]] = arith.constant 9 : index
 // CHECK: %[[LAST:.*]] = scf.for %[[I:[a-z0-9_]+]] = %{{.*}} to %[[C9]] step %{{.*}} iter_args(%[[CACC:.*]] = %[[COL0]]) -> (tensor<1x1x3x3x28x28xf32>)
 // CHECK: %[[KH:.*]] = arith.divui %[[I]], %c3{{(_[0-9]+)?}} : index
 // CHECK: %[[KW:.*]] = arith.remui %[[I]], %c3{{(_[0-9]+)?}} : index
-// CHECK: %[[SRC:.*]] = tensor.extract_slice %[[XN]][0, 0, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] [1, 1, 1, 1, 28, 28] [1, 1, 1, 1, 1, 1] : tensor<1x1x1x1x30x30xf32> to tensor<1x1x1x1x28x28xf32>
+// CHECK: %[[SRC:.*]] = tensor.extract_slice %[[PH]][0, 0, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] [1, 1, 1, 1, 28, 28] [1, 1, 1, 1, 1, 1] : tensor<1x1x1x1x30x30xf32> to tensor<1x1x1x1x28x28xf32>
 // CHECK: %[[DST:.*]] = tensor.extract_slice %[[CACC]][0, 0, %[[KH]], %[[KW]], 0, 0] [1, 1, 1, 1, 28, 28] [1, 1, 1, 1, 1, 1] : tensor<1x1x3x3x28x28xf32> to tensor<1x1x1x1x28x28xf32>
 // CHECK: %[[CP:.*]] = linalg.copy ins(%[[SRC]] : tensor<1x1x1x1x28x28xf32>) outs(%[[DST]] : tensor<1x1x1x1x28x28xf32>)
 // CHECK: %[[INS:.*]] = tensor.insert_slice %[[CP]] into %[[CACC]][0, 0, %[[KH]], %[[KW]], 0, 0] [1, 1, 1, 1, 28, 28] [1, 1, 1, 1, 1, 1] : tensor<1x1x1x1x28x28xf32> into tensor<1x1x3x3x28x28xf32>
 // CHECK: scf.yield %[[INS]]
 // CHECK: %[[C3:.*]] = tensor.collapse_shape %[[LAST]] {{\[\[}}0], [1, 2, 3], [4, 5]] : tensor<1x1x3x3x28x28xf32> into tensor<1x9x784xf32>
 // CHECK: %[[COLS:.*]] = tensor.expand_shape %[[C3]] {{.*}} into tensor<1x1x9x784xf32>
-// CHECK: %[[ACCN:.*]] = tensor.extract_slice %[[SHARED]][%[[IMG]], 0, 0, 0] [1, 1, 16, 784] [1, 1, 1, 1] : tensor<?x1x16x784xf32> to tensor<1x1x16x784xf32>
-// CHECK: %[[YN:.*]] = linalg.generic {indexing_maps = [#[[WMAP]], #[[COL]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[WG]], %[[COLS]] : tensor<1x16x9xf32>, tensor<1x1x9x784xf32>) outs(%[[ACCN]] : tensor<1x1x16x784xf32>)
+// CHECK: %[[ACC:.*]] = linalg.generic {indexing_maps = [#[[BIAS]], {{.*}}]{{.*}} ins(%[[BG]] : tensor<1x16xf32>) outs(%[[ACCN]] : tensor<1x1x16x784xf32>)
+// CHECK: %[[YN:.*]] = linalg.generic {indexing_maps = [#[[WMAP]], #[[COL]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[WG]], %[[COLS]] : tensor<1x16x9xf32>, tensor<1x1x9x784xf32>) outs(%[[ACC]] : tensor<1x1x16x784xf32>)
 // CHECK: arith.mulf
 // CHECK: arith.addf
 // CHECK: tensor.parallel_insert_slice %[[YN]] into %[[SHARED]][%[[IMG]], 0, 0, 0] [1, 1, 16, 784]
@@ -53,16 +54,15 @@ func.func @conv_pad_bias(%x: tensor<?x1x28x28xf32>, %w: tensor<16x1x3x3xf32>, %b
   return %0 : tensor<?x16x28x28xf32>
 }
 
-// Stride 2: the input (16 = 8 x 2 rows, nothing to pad) is split into its
+// Stride 2: each image (16 = 8 x 2 rows, nothing to pad) is split into its
 // 2 x 2 phases, where every plane is a unit-stride block: the window offset
 // t = k d (dilation 1 for rows, 2 for columns) is phase t mod 2, from row or
 // column t div 2. No bias: the accumulator is zero.
 // CHECK-LABEL: func.func @conv_stride(
 // CHECK-NOT: tensor.pad
-// CHECK: %[[E:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0], [1], [2, 3], [4, 5]] {{.*}} : tensor<?x16x16x16xf32> into tensor<?x16x8x2x8x2xf32>
-// CHECK: %[[PH:.*]] = linalg.transpose ins(%[[E]] : tensor<?x16x8x2x8x2xf32>) outs(%{{.*}} : tensor<?x16x2x2x8x8xf32>) permutation = [0, 1, 3, 5, 2, 4]
-// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x1x32x42xf32>)
-// CHECK: scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %[[Z]])
+// CHECK: scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<?x1x32x42xf32>)
+// CHECK: %[[E:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0], [1], [2, 3], [4, 5]] {{.*}} : tensor<1x16x16x16xf32> into tensor<1x16x8x2x8x2xf32>
+// CHECK: %[[PH:.*]] = linalg.transpose ins(%[[E]] : tensor<1x16x8x2x8x2xf32>) outs(%{{.*}} : tensor<1x16x2x2x8x8xf32>) permutation = [0, 1, 3, 5, 2, 4]
 // CHECK: scf.for %[[I:[a-z0-9_]+]] =
 // CHECK: %[[KH:.*]] = arith.divui %[[I]], %c3{{(_[0-9]+)?}} : index
 // CHECK: %[[KW:.*]] = arith.remui %[[I]], %c3{{(_[0-9]+)?}} : index
@@ -72,10 +72,11 @@ func.func @conv_pad_bias(%x: tensor<?x1x28x28xf32>, %w: tensor<16x1x3x3xf32>, %b
 // CHECK: %[[TW:.*]] = arith.muli %[[KW]], %c2{{(_[0-9]+)?}} : index
 // CHECK: %[[AW:.*]] = arith.remui %[[TW]], %c2{{(_[0-9]+)?}} : index
 // CHECK: %[[RW:.*]] = arith.divui %[[TW]], %c2{{(_[0-9]+)?}} : index
-// CHECK: tensor.extract_slice %{{.*}}[0, 0, %[[AH]], %[[AW]], %[[RH]], %[[RW]]] [1, 16, 1, 1, 7, 6] [1, 1, 1, 1, 1, 1] : tensor<1x16x2x2x8x8xf32> to tensor<1x16x1x1x7x6xf32>
+// CHECK: tensor.extract_slice %[[PH]][0, 0, %[[AH]], %[[AW]], %[[RH]], %[[RW]]] [1, 16, 1, 1, 7, 6] [1, 1, 1, 1, 1, 1] : tensor<1x16x2x2x8x8xf32> to tensor<1x16x1x1x7x6xf32>
 // CHECK: linalg.copy
 // CHECK: tensor.collapse_shape %{{.*}} : tensor<1x16x3x3x7x6xf32> into tensor<1x144x42xf32>
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x32x144xf32>, tensor<1x1x144x42xf32>) outs(%{{.*}} : tensor<1x1x32x42xf32>)
+// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x1x32x42xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x32x144xf32>, tensor<1x1x144x42xf32>) outs(%[[Z]] : tensor<1x1x32x42xf32>)
 // CHECK: %[[R:.*]] = tensor.expand_shape {{.*}} into tensor<?x32x7x6xf32>
 // CHECK: return %[[R]]
 func.func @conv_stride(%x: tensor<?x16x16x16xf32>, %w: tensor<32x16x3x3xf32>) -> tensor<?x32x7x6xf32> {
@@ -104,8 +105,8 @@ func.func @conv_groups(%x: tensor<?x8x10x10xf32>, %w: tensor<6x4x3x3xf32>) -> te
 // CHECK: arith.divui
 // CHECK: arith.divui
 // CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, %{{.*}}, %{{.*}}]
-// CHECK: } : tensor<?x3x?x?xf32> to tensor<?x3x?x?xf32>
-// CHECK: linalg.transpose ins(%{{.*}} : tensor<?x3x?x2x?x2xf32>) outs(%{{.*}} : tensor<?x3x2x2x?x?xf32>)
+// CHECK: } : tensor<1x3x?x?xf32> to tensor<1x3x?x?xf32>
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<1x3x?x2x?x2xf32>) outs(%{{.*}} : tensor<1x3x2x2x?x?xf32>)
 // CHECK: scf.for
 // CHECK: linalg.copy {{.*}} -> tensor<1x3x1x1x?x?xf32>
 // CHECK: linalg.generic {indexing_maps = [#[[WMAP2]], #[[COL2]], #[[OUT2]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<1x4x27xf32>, tensor<1x1x27x?x?xf32>) outs(%{{.*}} : tensor<1x1x4x?x?xf32>)

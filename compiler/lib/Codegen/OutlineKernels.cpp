@@ -5,6 +5,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/RegionUtils.h"
@@ -73,6 +74,12 @@ public:
     // Calls stay calls in LLVM: inlining a kernel back into each caller
     // would undo the sharing (and the compile-time saving).
     kernel->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
+    // Called from inside a parallel loop (a convolution's per-image loop):
+    // every thread already runs it, so res-tile-for-vectors does not split
+    // it again (a nested OpenMP region runs on one thread anyway, after a
+    // fork/join).
+    if (op->getParentOfType<scf::ForallOp>())
+      kernel->setAttr(resc::kSerialKernelAttr, b.getUnitAttr());
     Block *entry = kernel.addEntryBlock();
     b.setInsertionPointToStart(entry);
     IRMapping map;

@@ -81,8 +81,16 @@ static std::optional<TileSchedule> contractionTiles(linalg::LinalgOp op) {
   TileSchedule s;
   s.tileSizes.assign(op.getNumLoops(), 1);
   unsigned m = dims->m.back(), n = dims->n.back();
-  s.tileSizes[m] = ShapedType::isDynamic(ranges[m]) || ranges[m] > kMr ? kMr : 0;
   s.tileSizes[n] = vectorTile(ranges[n], kNr);
+  // Narrow tiles (16 or 32 columns: a 7 x 7 image's 49 pixels, a weight
+  // gradient's 16 output channels) take more rows, so the tile still holds
+  // about kMr x kNr / kLanes accumulators: with 6 x 16 the FMAs waited on
+  // each other (6 chains for two FMA pipes of latency 4).
+  int64_t width = s.tileSizes[n] ? s.tileSizes[n] : ranges[n];
+  int64_t mr = kMr;
+  if (!ShapedType::isDynamic(width) && width < kNr)
+    mr = kMr * kNr / (llvm::divideCeil(width, kLanes) * kLanes);
+  s.tileSizes[m] = ShapedType::isDynamic(ranges[m]) || ranges[m] > mr ? mr : 0;
   // Batch and outer m/n dims first, then the register tile, then k: the
   // accumulator tile stays put while k runs. Outer k dims (a convolution's
   // weight gradient sums over images, then pixels) go first of all: each

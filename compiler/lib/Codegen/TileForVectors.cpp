@@ -300,9 +300,10 @@ struct ResTileForVectors : resc::impl::ResTileForVectorsBase<ResTileForVectors> 
     for (linalg::LinalgOp op : ops) {
       if (!isa<TilingInterface>(op.getOperation()) || fused.contains(op.getOperation()))
         continue;
-      if (isRoot.contains(op.getOperation()) && tileWithProducers(rewriter, op, parallel))
+      bool split = parallel && !func->hasAttr(resc::kSerialKernelAttr);
+      if (isRoot.contains(op.getOperation()) && tileWithProducers(rewriter, op, split))
         continue;
-      if (parallel)
+      if (split)
         op = distribute(rewriter, op);
       if (auto s = chooseTiles(op))
         work.emplace_back(op, std::move(*s));

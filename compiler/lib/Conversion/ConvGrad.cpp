@@ -1,13 +1,15 @@
 //===- ConvGrad.cpp - conv2d's adjoints to linalg ---------------*- C++ -*-===//
 //
-// Both adjoints are one contraction over the columns of Im2col.h, like the
-// forward: conv2d_grad_weight reduces dy against im2col(x) over (n, p);
-// conv2d_grad_input computes the columns' adjoint dcol = W^T dy and scatters
-// it back with col2im (the adjoint of im2col's copies).
+// Both adjoints are contractions over the columns of Im2col.h, blocked per
+// image like the forward (ConvBlocks.h). conv2d_grad_weight reduces dy
+// against im2col(x) over (n, p), in partial sums per chunk of images.
+// conv2d_grad_input with stride 1 is a convolution of dy with the flipped
+// kernel; with a larger stride it computes the columns' adjoint
+// dcol = W^T dy and scatters it back with col2im.
 //
 //===----------------------------------------------------------------------===//
 
-#include "Im2col.h"
+#include "ConvBlocks.h"
 #include "NNGradUtils.h"
 #include "res/ResOps.h"
 
@@ -15,20 +17,51 @@ using namespace mlir;
 using namespace resc;
 using namespace resc::nngrad;
 
+/// Wf[g, c, (o, kh, kw)] = W[g, o, c, KH-1-kh, KW-1-kw] ([G, C/G, O/G KH KW])
+/// from W [O, C/G, KH, KW]: the kernel of the convolution that is a
+/// stride-1 convolution's input adjoint (channels swapped, window flipped).
+/// A small generic (at most a few 10K elements) that stays scalar: its read
+/// map is not a permutation.
+static Value flippedWeight(OpBuilder &b, Location loc, Value w, int64_t groups) {
+  MLIRContext *ctx = b.getContext();
+  auto wt = cast<RankedTensorType>(w.getType());
+  int64_t og = wt.getDimSize(0) / groups, cg = wt.getDimSize(1), kh = wt.getDimSize(2),
+          kw = wt.getDimSize(3);
+  Value src = conv::regroup(b, loc, w, {{0}, {1}, {2}, {3}}, {{0, 1}, {2}, {3}, {4}},
+                            {b.getIndexAttr(groups), b.getIndexAttr(og), b.getIndexAttr(cg),
+                             b.getIndexAttr(kh), b.getIndexAttr(kw)});
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  // Loops (g, c, o, kh, kw).
+  AffineMap read = AffineMap::get(5, 0, {d(0), d(2), d(1), kh - 1 - d(3), kw - 1 - d(4)}, ctx);
+  Value init = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{groups, cg, og, kh, kw},
+                                       wt.getElementType());
+  Value flipped =
+      linalg::GenericOp::create(b, loc, TypeRange{init.getType()}, ValueRange{src},
+                                ValueRange{init},
+                                SmallVector<AffineMap>{read, AffineMap::getMultiDimIdentityMap(5, ctx)},
+                                conv::iterators(5, 0),
+                                [](OpBuilder &nb, Location l, ValueRange a) {
+                                  linalg::YieldOp::create(nb, l, a[0]);
+                                })
+          .getResult(0);
+  return tensor::CollapseShapeOp::create(b, loc, flipped,
+                                         SmallVector<ReassociationIndices>{{0}, {1}, {2, 3, 4}});
+}
+
 namespace {
 
 //===----------------------------------------------------------------------===//
 // conv2d
 //===----------------------------------------------------------------------===//
 
-/// dcol[n, g, k, p] = sum_o W[g, o, k] dy[n, g, o, p], then dx = col2im(dcol):
-/// each input position receives what every window that read it sends back.
+/// dx: a convolution of dy (stride 1), or dcol[n, g, k, p] =
+/// sum_o W[g, o, k] dy[n, g, o, p], then dx = col2im(dcol): each input
+/// position receives what every window that read it sends back.
 struct Conv2dGradInputLowering : OpConversionPattern<res::Conv2dGradInputOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(res::Conv2dGradInputOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = getContext();
     auto type = cast<RankedTensorType>(op.getType());
     Value dy = adaptor.getGrad(), w = adaptor.getWeight(), like = adaptor.getLike();
     auto wt = cast<RankedTensorType>(w.getType());
@@ -40,46 +73,47 @@ struct Conv2dGradInputLowering : OpConversionPattern<res::Conv2dGradInputOp> {
     conv::Window window{{wt.getDimSize(2), wt.getDimSize(3)}, op.getStride(), op.getDilation(),
                         op.getPadding()};
     SmallVector<OpFoldResult> dySizes = tensor::getMixedSizes(rewriter, loc, dy);
-
-    bool flat = conv::flatSpatial(dySizes[2], dySizes[3]);
-    unsigned spatial = flat ? 1 : 2, loops = 4 + spatial;
-    Value dyg = conv::groupImage(rewriter, loc, dy, groups, flat); // [N, G, O/G, P]
-    auto dygType = cast<RankedTensorType>(dyg.getType());
-    int64_t perGroupK = wt.getDimSize(1) * window.kernel[0] * window.kernel[1];
-    SmallVector<int64_t> dcolShape{dygType.getDimSize(0), groups, perGroupK};
-    llvm::append_range(dcolShape, dygType.getShape().drop_front(3));
-    auto dcolType = RankedTensorType::get(dcolShape, type.getElementType());
-    Value init = fill(rewriter, loc, emptyTensor(rewriter, loc, dcolType, ValueRange{dyg}), 0.0);
-    // Loops (n, g, k, p | o).
-    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    AffineExpr o = d(loops - 1);
-    SmallVector<AffineMap> maps{AffineMap::get(loops, 0, {d(1), o, d(2)}, ctx),
-                                conv::withSpatial(ctx, loops, {d(0), d(1), o}, 3, flat),
-                                conv::withSpatial(ctx, loops, {d(0), d(1), d(2)}, 3, flat)};
-    Value dcol = conv::contract(rewriter, loc, conv::groupWeight(rewriter, loc, w, groups), dyg,
-                                init, maps, conv::iterators(loops, 1));
-    dcol = conv::ungroupColumns(rewriter, loc, dcol,
-                                {dySizes[0], rewriter.getIndexAttr(type.getDimSize(1)),
-                                 rewriter.getIndexAttr(window.kernel[0]),
-                                 rewriter.getIndexAttr(window.kernel[1]), dySizes[2], dySizes[3]},
-                                flat);
-
     SmallVector<OpFoldResult> xSizes = tensor::getMixedSizes(rewriter, loc, like);
-    Value dx = conv::col2im(rewriter, loc, dcol, window, xSizes[2], xSizes[3]);
+    Value out = emptyTensor(rewriter, loc, type, ValueRange{like});
+
+    // Stride 1: dx[c, i, j] = sum W[o, c, kh, kw] dy[o, i + p - kh d, j + p - kw d]
+    // is a convolution of dy padded by (K - 1) d - p with the flipped kernel
+    // (when that padding is not negative): one contraction over
+    // O/G KH KW per output pixel, in the register tile like the forward,
+    // instead of a short one over O/G into K x K times larger columns that
+    // col2im then adds up.
+    SmallVector<int64_t> flipPad, unit{1, 1};
+    for (int i = 0; i < 2; ++i)
+      flipPad.push_back((window.kernel[i] - 1) * window.dilation[i] - window.padding[i]);
+    Value dx;
+    if (llvm::all_equal({window.stride[0], window.stride[1], int64_t(1)}) &&
+        flipPad[0] >= 0 && flipPad[1] >= 0) {
+      conv::Window flippedWindow{{window.kernel[0], window.kernel[1]}, unit, window.dilation,
+                                 flipPad};
+      bool flat = conv::flatSpatial(xSizes[2], xSizes[3]);
+      dx = conv::convolve(rewriter, loc, dy, flippedWeight(rewriter, loc, w, groups), Value(),
+                          conv::groupImage(rewriter, loc, out, groups, flat), flippedWindow,
+                          xSizes[2], xSizes[3], groups);
+      dx = conv::ungroupImage(rewriter, loc, dx, xSizes, flat);
+    } else {
+      bool flat = conv::flatSpatial(dySizes[2], dySizes[3]);
+      dx = conv::scatterColumns(rewriter, loc, conv::groupImage(rewriter, loc, dy, groups, flat),
+                                conv::groupWeight(rewriter, loc, w, groups), out, window,
+                                dySizes[2], dySizes[3], groups);
+    }
     rewriter.replaceOp(op, dx);
     return success();
   }
 };
 
 /// dw[g, o, k] = sum over (n, p) of dy[n, g, o, p] col[n, g, k, p]: the
-/// columns of the padded input, as in the forward (CSE shares them when the
-/// forward is in the same function), reshaped to [O, C/G, kh, kw].
+/// columns of the padded input, rebuilt per image as in the forward,
+/// reshaped to [O, C/G, kh, kw].
 struct Conv2dGradWeightLowering : OpConversionPattern<res::Conv2dGradWeightOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(res::Conv2dGradWeightOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = getContext();
     auto type = cast<RankedTensorType>(op.getType());
     if (!type.hasStaticShape() ||
         cast<RankedTensorType>(adaptor.getInput().getType()).isDynamicDim(1))
@@ -92,10 +126,6 @@ struct Conv2dGradWeightLowering : OpConversionPattern<res::Conv2dGradWeightOp> {
     Value dy = adaptor.getGrad();
     SmallVector<OpFoldResult> dySizes = tensor::getMixedSizes(rewriter, loc, dy);
     bool flat = conv::flatSpatial(dySizes[2], dySizes[3]);
-    unsigned spatial = flat ? 1 : 2, loops = 4 + spatial;
-    Value col = conv::groupColumns(
-        rewriter, loc, conv::im2col(rewriter, loc, adaptor.getInput(), window, dySizes[2], dySizes[3]),
-        groups, flat);
     int64_t perGroupK = type.getDimSize(1) * window.kernel[0] * window.kernel[1];
     int64_t perGroupO = type.getDimSize(0) / groups;
     // Both operands run along p, but the register tile's vectors run along
@@ -104,23 +134,9 @@ struct Conv2dGradWeightLowering : OpConversionPattern<res::Conv2dGradWeightOp> {
     // rows than output channels (a 3x3 kernel's C * 9 > O) transposing dy
     // moves less: compute dw^T [G, K, O] and transpose that small result.
     bool transposed = perGroupK > perGroupO;
-    SmallVector<int64_t> shape{groups, perGroupO, perGroupK};
-    if (transposed)
-      std::swap(shape[1], shape[2]);
-    Value init = fill(rewriter, loc,
-                      tensor::EmptyOp::create(rewriter, loc, shape, type.getElementType()), 0.0);
-    // Loops (g, o, k | n, p), or (g, k, o | n, p) when transposed.
-    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    AffineExpr o = transposed ? d(2) : d(1), k = transposed ? d(1) : d(2);
-    Value dyg = conv::groupImage(rewriter, loc, dy, groups, flat);
-    SmallVector<AffineMap> maps{conv::withSpatial(ctx, loops, {d(3), d(0), o}, 4, flat),
-                                conv::withSpatial(ctx, loops, {d(3), d(0), k}, 4, flat),
-                                AffineMap::get(loops, 0, {d(0), d(1), d(2)}, ctx)};
-    Value dw = transposed ? conv::contract(rewriter, loc, col, dyg, init,
-                                           {maps[1], maps[0], maps[2]},
-                                           conv::iterators(loops, 1 + spatial))
-                          : conv::contract(rewriter, loc, dyg, col, init, maps,
-                                           conv::iterators(loops, 1 + spatial));
+    Value dw = conv::weightGradient(rewriter, loc, conv::groupImage(rewriter, loc, dy, groups, flat),
+                                    adaptor.getInput(), window, dySizes[2], dySizes[3], groups,
+                                    transposed);
     if (transposed) {
       Value out = tensor::EmptyOp::create(rewriter, loc, {groups, perGroupO, perGroupK},
                                           type.getElementType());

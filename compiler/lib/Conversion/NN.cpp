@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Im2col.h"
+#include "ConvBlocks.h"
 #include "Utils.h"
 #include "res/ResOps.h"
 #include "resc/Conversion/ResToLinalg.h"
@@ -61,16 +61,14 @@ static Value normalize(OpBuilder &b, Location loc, Value x, Value mean, Value va
 namespace {
 
 /// y[n, g, o, p] = bias[g, o] + sum_k W[g, o, k] col[n, g, k, p] with
-/// k = (c, kh, kw) in the group and p = (oh, ow): per image (an scf.forall),
-/// im2col of the padded input
-/// then one contraction (Im2col.h); the output's contiguous p is the
-/// register tile's vector dim.
+/// k = (c, kh, kw) in the group and p = (oh, ow): per image, im2col of the
+/// padded input then one contraction (ConvBlocks.h); the output's
+/// contiguous p is the register tile's vector dim.
 struct Conv2dLowering : OpConversionPattern<res::Conv2dOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(res::Conv2dOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = getContext();
     auto type = cast<RankedTensorType>(op.getType());
     Value w = adaptor.getWeight();
     auto wt = cast<RankedTensorType>(w.getType());
@@ -88,52 +86,13 @@ struct Conv2dLowering : OpConversionPattern<res::Conv2dOp> {
 
     conv::Window window{{kernel[0], kernel[1]}, stride, dilation, op.getPadding()};
     bool flat = conv::flatSpatial(sizes[2], sizes[3]);
-    unsigned spatial = flat ? 1 : 2, loops = 4 + spatial;
-    Value ph = conv::phases(rewriter, loc, x, window);
-    Value acc = conv::groupImage(rewriter, loc, y, groups, flat); // [N, G, O/G, P]
-    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    if (Value bias = adaptor.getBias())
-      acc = mapLike(rewriter, loc, acc, ValueRange{splitDim(rewriter, loc, bias, 0, groups)},
-                    {AffineMap::get(3 + spatial, 0, {d(1), d(2)}, ctx)},
-                    [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-    else
-      acc = fill(rewriter, loc, acc, 0.0);
-    // Loops (n, g, o, p | k).
-    AffineExpr k = d(loops - 1);
-    SmallVector<AffineMap> maps{AffineMap::get(loops, 0, {d(1), d(2), k}, ctx),
-                                conv::withSpatial(ctx, loops, {d(0), d(1), k}, 3, flat),
-                                conv::withSpatial(ctx, loops, {d(0), d(1), d(2)}, 3, flat)};
-    Value wg = conv::groupWeight(rewriter, loc, w, groups);
-    // One image at a time, images spread over the threads: its columns
-    // (C kh kw x Ho Wo, 450 KB for 16 channels of 28 x 28) stay in cache
-    // between the copies that write them and the contraction that reads
-    // them; for the whole batch they went through memory.
-    auto oneImage = [&](OpBuilder &b, Value v, Value n) {
-      auto t = cast<RankedTensorType>(v.getType());
-      SmallVector<OpFoldResult> offsets(t.getRank(), b.getIndexAttr(0)),
-          ones(t.getRank(), b.getIndexAttr(1));
-      SmallVector<OpFoldResult> slice = tensor::getMixedSizes(b, loc, v);
-      offsets[0] = n;
-      slice[0] = b.getIndexAttr(1);
-      return std::make_tuple(offsets, slice, ones);
-    };
-    auto forall = scf::ForallOp::create(
-        rewriter, loc, ArrayRef<OpFoldResult>{tensor::getMixedSize(rewriter, loc, x, 0)},
-        ValueRange{acc}, std::nullopt, [&](OpBuilder &b, Location l, ValueRange args) {
-          Value n = args[0], out = args[1];
-          auto [po, ps, pu] = oneImage(b, ph, n);
-          Value image = tensor::ExtractSliceOp::create(b, l, ph, po, ps, pu);
-          Value col = conv::groupColumns(
-              b, l, conv::columns(b, l, image, window, sizes[2], sizes[3]), groups, flat);
-          auto [ao, as, au] = oneImage(b, out, n);
-          Value part = tensor::ExtractSliceOp::create(b, l, out, ao, as, au);
-          Value yn = conv::contract(b, l, wg, col, part, maps, conv::iterators(loops, 1));
-          auto inParallel = scf::InParallelOp::create(b, l);
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPointToStart(inParallel.getBody());
-          tensor::ParallelInsertSliceOp::create(b, l, yn, out, ao, as, au);
-        });
-    rewriter.replaceOp(op, conv::ungroupImage(rewriter, loc, forall.getResult(0), sizes, flat));
+    Value bias = adaptor.getBias();
+    if (bias)
+      bias = splitDim(rewriter, loc, bias, 0, groups);
+    Value result = conv::convolve(rewriter, loc, x, conv::groupWeight(rewriter, loc, w, groups),
+                                  bias, conv::groupImage(rewriter, loc, y, groups, flat), window,
+                                  sizes[2], sizes[3], groups);
+    rewriter.replaceOp(op, conv::ungroupImage(rewriter, loc, result, sizes, flat));
     return success();
   }
 };

@@ -14,6 +14,11 @@ namespace resc {
 #define GEN_PASS_REGISTRATION
 #include "resc/Codegen/Passes.h.inc"
 
+/// Marks an outlined kernel that is called from inside an scf.forall
+/// (res-outline-kernels): res-tile-for-vectors does not split it over
+/// threads again.
+inline constexpr llvm::StringLiteral kSerialKernelAttr = "res.serial";
+
 } // namespace resc
 
 #endif // RESC_CODEGEN_PASSES_H
