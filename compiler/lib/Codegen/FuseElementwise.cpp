@@ -36,36 +36,45 @@ static bool onlyOtherUserIsReturn(linalg::GenericOp producer, Operation *consume
   });
 }
 
-/// Fuses one producer that is also returned into its consumer, the fused
+/// Fuses each producer that is also returned into its consumer, the fused
 /// op yielding the producer's results too (SGD's new momentum is returned
 /// and read by the parameter update: one pass over parameter, gradient and
-/// momentum instead of two). Returns whether it fused anything.
-static bool fuseOneReturnedProducer(func::FuncOp fn) {
-  IRRewriter rewriter(fn.getContext());
-  bool fused = false;
+/// momentum instead of two). Pairs sharing an op wait for the next round,
+/// since a fusion replaces both ops. Returns whether it fused anything.
+static bool fuseReturnedProducers(func::FuncOp fn) {
+  SmallVector<OpOperand *> pairs;
+  llvm::SmallPtrSet<Operation *, 16> claimed;
   fn.walk([&](linalg::GenericOp consumer) {
-    if (!isAllParallel(consumer))
-      return WalkResult::advance();
+    if (!isAllParallel(consumer) || claimed.contains(consumer))
+      return;
     for (OpOperand *operand : consumer.getDpsInputOperands()) {
       auto producer = operand->get().getDefiningOp<linalg::GenericOp>();
-      if (!producer || !isAllParallel(producer) || !onlyOtherUserIsReturn(producer, consumer) ||
-          !linalg::areElementwiseOpsFusable(operand))
+      if (!producer || claimed.contains(producer) || !isAllParallel(producer) ||
+          !onlyOtherUserIsReturn(producer, consumer) || !linalg::areElementwiseOpsFusable(operand))
         continue;
-      rewriter.setInsertionPoint(consumer);
-      FailureOr<linalg::ElementwiseOpFusionResult> result =
-          linalg::fuseElementwiseOps(rewriter, operand);
-      if (failed(result))
-        continue;
-      for (auto [original, replacement] : result->replacements)
-        rewriter.replaceAllUsesWith(original, replacement);
-      rewriter.eraseOp(consumer);
-      if (producer->use_empty())
-        rewriter.eraseOp(producer);
-      fused = true;
-      return WalkResult::interrupt();
+      claimed.insert(producer);
+      claimed.insert(consumer);
+      pairs.push_back(operand);
+      return;
     }
-    return WalkResult::advance();
   });
+  IRRewriter rewriter(fn.getContext());
+  bool fused = false;
+  for (OpOperand *operand : pairs) {
+    Operation *consumer = operand->getOwner();
+    Operation *producer = operand->get().getDefiningOp();
+    rewriter.setInsertionPoint(consumer);
+    FailureOr<linalg::ElementwiseOpFusionResult> result =
+        linalg::fuseElementwiseOps(rewriter, operand);
+    if (failed(result))
+      continue;
+    for (auto [original, replacement] : result->replacements)
+      rewriter.replaceAllUsesWith(original, replacement);
+    rewriter.eraseOp(consumer);
+    if (producer->use_empty())
+      rewriter.eraseOp(producer);
+    fused = true;
+  }
   return fused;
 }
 
@@ -78,9 +87,9 @@ struct ResFuseElementwise : resc::impl::ResFuseElementwiseBase<ResFuseElementwis
     FrozenRewritePatternSet frozen(std::move(patterns));
     if (failed(applyPatternsGreedily(getOperation(), frozen)))
       return signalPassFailure();
-    // Then producers that are also returned, one at a time (each
-    // fusion changes the users of the rest), cleaning up in between.
-    while (fuseOneReturnedProducer(getOperation()))
+    // Then producers that are also returned, a round of independent pairs
+    // at a time, cleaning up in between.
+    while (fuseReturnedProducers(getOperation()))
       if (failed(applyPatternsGreedily(getOperation(), frozen)))
         return signalPassFailure();
   }

@@ -196,8 +196,6 @@ static void scheduleOnRoot(linalg::LinalgOp root, linalg::LinalgOp contraction,
   for (int64_t d : interchange)
     if (auto *it = llvm::find(dims, unsigned(d)); it != dims.end())
       rootInterchange.push_back(it - dims.begin());
-  if (interchange.empty())
-    rootInterchange.clear();
 }
 
 /// A contraction whose accumulator initialisation, or whose elementwise

@@ -159,23 +159,25 @@ struct ResFuseResidual : res::impl::ResFuseResidualBase<ResFuseResidual> {
     });
     for (AddOp sum : sums) {
       auto residual = sum->getAttrOfType<LocationAttr>(kResidualAttr);
-      std::string why;
-      bool fused = false;
+      std::string why, fusedInto;
       // The newest adjoint (rhs) first: the running sum is the addend.
       for (auto [term, addend] : {std::pair{sum.getRhs(), sum.getLhs()},
                                   std::pair{sum.getLhs(), sum.getRhs()}}) {
-        std::string reason = whyNotFusable(term.getDefiningOp(), addend, "the other adjoint");
-        if (reason.empty() && succeeded(fuse(b, sum, term.getDefiningOp(), addend))) {
-          fused = true;
+        Operation *def = term.getDefiningOp();
+        std::string reason = whyNotFusable(def, addend, "the other adjoint");
+        std::string name = def ? def->getName().getStringRef().str() : "";
+        if (reason.empty() && succeeded(fuse(b, sum, def, addend))) {
+          fusedInto = name;
           break;
         }
         if (why.empty())
           why = reason;
       }
       if (residual)
-        out.record(Location(residual), "backward", fused,
-                   fused ? "residual add fused into accumulating res.matmul (backward)"
-                         : "residual add not fused (backward): " + why);
+        out.record(Location(residual), "backward", !fusedInto.empty(),
+                   !fusedInto.empty()
+                       ? "residual add fused into accumulating " + fusedInto + " (backward)"
+                       : "residual add not fused (backward): " + why);
     }
   }
 };
