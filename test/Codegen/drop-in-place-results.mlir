@@ -13,7 +13,7 @@ func.func private @kernel(%out: memref<8xf32, strided<[1], offset: ?>>, %in: mem
 // into argument 2; result 0 (the loss) stays.
 // CHECK-LABEL: func.func @step(
 // CHECK-SAME: -> memref<f32>
-// CHECK-SAME: attributes {res.kept_results = array<i64: 0>}
+// CHECK-SAME: attributes {res.kept_results = array<i64: 0>, res.kept_updates = array<i1: false>}
 // CHECK: call @kernel
 // CHECK-NOT: memref.copy
 // CHECK: return %{{.*}} : memref<f32>
@@ -30,7 +30,7 @@ func.func @step(%loss: memref<f32>, %p: memref<8xf32>, %m: memref<8xf32>, %g: me
 // the old value), and a result that is another argument.
 // CHECK-LABEL: func.func @kept(
 // CHECK-SAME: -> (memref<8xf32>, memref<8xf32>)
-// CHECK-SAME: attributes {res.kept_results = array<i64: 0, 1>}
+// CHECK-SAME: attributes {res.kept_results = array<i64: 0, 1>, res.kept_updates = array<i1: true, true>}
 // CHECK: memref.copy
 // CHECK: return
 func.func @kept(%p: memref<8xf32>, %q: memref<8xf32>, %g: memref<8xf32>) -> (memref<8xf32>, memref<8xf32>)

@@ -97,6 +97,7 @@ struct ResDropInPlaceResults : resc::impl::ResDropInPlaceResultsBase<ResDropInPl
         continue;
       llvm::BitVector drop(ret.getNumOperands());
       SmallVector<int64_t> kept;
+      SmallVector<bool> keptUpdates;
       SmallVector<Operation *> dead;
       for (auto [i, arg] : llvm::enumerate(updates.asArrayRef())) {
         Value v = ret.getOperand(i);
@@ -107,6 +108,7 @@ struct ResDropInPlaceResults : resc::impl::ResDropInPlaceResultsBase<ResDropInPl
           dead.append({copy, v.getDefiningOp()});
         } else {
           kept.push_back(static_cast<int64_t>(i));
+          keptUpdates.push_back(arg >= 0);
         }
       }
       ret->eraseOperands(drop);
@@ -115,6 +117,9 @@ struct ResDropInPlaceResults : resc::impl::ResDropInPlaceResultsBase<ResDropInPl
       if (failed(fn.eraseResults(drop)))
         return signalPassFailure();
       fn->setAttr("res.kept_results", DenseI64ArrayAttr::get(&getContext(), kept));
+      // An update still returned goes to its arena slot, which the function
+      // also reads: res-entry-out-params must not compute into it early.
+      fn->setAttr("res.kept_updates", DenseBoolArrayAttr::get(&getContext(), keptUpdates));
       fn->removeAttr("res.update_args");
     }
   }

@@ -30,21 +30,30 @@ llvm::StringRef resc::resToLinalgPipeline() {
   return "res-convert-to-linalg, canonicalize, cse";
 }
 
-llvm::StringRef resc::linalgToLLVMPipeline() {
+std::string resc::bufferizationPipeline(bool memoryRemarks) {
   // Function boundaries keep identity layouts so the entry wrappers can
-  // build descriptors from plain pointers; deallocation makes every call
-  // leak-free and hands the result buffer to the caller.
+  // build descriptors from plain pointers.
   // Tiles and vectors are made on tensors, where slices and loop-carried
-  // accumulators are values; ops the vectorizer leaves become loops.
+  // accumulators are values.
   // Passes that do not need the whole module run nested in func.func /
   // llvm.func, where MLIR runs functions on all threads: most of this
   // pipeline's time is spent in them (docs/performance.md, "Compile time").
-  return "func.func(res-fuse-elementwise, res-update-in-place), "
-         "res-outline-kernels, "
-         "func.func(res-transpose-contraction-operands, res-tile-for-vectors, "
-         "res-vectorize, canonicalize, cse), res-bufferize, "
-         "func.func(canonicalize, cse), drop-equivalent-buffer-results, func.func(canonicalize), "
-         "res-drop-in-place-results, buffer-deallocation-pipeline, "
+  // After bufferization every buffer of a call is planned into the
+  // caller's scratch arena (docs/memory.md); deallocation then only frees
+  // what the plan left on the heap.
+  return std::string("func.func(res-fuse-elementwise, res-update-in-place), "
+                     "res-outline-kernels, "
+                     "func.func(res-transpose-contraction-operands, res-tile-for-vectors, "
+                     "res-vectorize, canonicalize, cse), res-bufferize, "
+                     "func.func(canonicalize, cse), drop-equivalent-buffer-results, "
+                     "func.func(canonicalize), res-drop-in-place-results, "
+                     "res-hoist-kernel-allocs, res-entry-out-params, res-plan-scratch{remarks=") +
+         (memoryRemarks ? "true" : "false") + "}, func.func(canonicalize, cse)";
+}
+
+llvm::StringRef resc::llvmLoweringPipeline() {
+  // Ops the vectorizer leaves become loops.
+  return "buffer-deallocation-pipeline, "
          "func.func(canonicalize, res-copy-to-linalg, convert-linalg-to-loops, "
          "lower-vector-multi-reduction, convert-vector-to-scf{full-unroll}, "
          // The thread-shared tile loops become OpenMP work-sharing loops;

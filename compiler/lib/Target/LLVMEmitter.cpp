@@ -66,8 +66,11 @@ public:
 
   /// `kept`: the indices into entry.results of the values the implementation
   /// returns, in order (the others were updated in the arena in place).
-  bool emitWrapper(const ABIEntry &entry, llvm::ArrayRef<unsigned> kept);
-  void emitMetadata();
+  /// `layout`: the entry's scratch layout function (res-plan-scratch).
+  bool emitWrapper(const ABIEntry &entry, llvm::ArrayRef<unsigned> kept,
+                   llvm::Function *layout);
+  /// `layouts[i]`: entry i's layout function.
+  void emitMetadata(llvm::ArrayRef<llvm::Function *> layouts);
 
 private:
   llvm::Constant *str(llvm::StringRef s);
@@ -78,6 +81,17 @@ private:
   llvm::Value *dimSize(IRBuilder<> &b, int64_t d, llvm::ArrayRef<llvm::Value *> dims) {
     return d >= 0 ? static_cast<llvm::Value *>(b.getInt64(d)) : dims[-d - 1];
   }
+  /// Descriptor arguments: ptr, ptr, offset, sizes, strides (row-major).
+  void pushMemref(IRBuilder<> &b, llvm::SmallVectorImpl<llvm::Value *> &args, llvm::Value *p,
+                  llvm::ArrayRef<llvm::Value *> sizes);
+  /// The entry's inputs and parameter blocks, as its implementation and its
+  /// layout function take them.
+  void pushPlanArgs(IRBuilder<> &b, const ABIEntry &entry, llvm::ArrayRef<llvm::Value *> dims,
+                    llvm::ArrayRef<llvm::Value *> inputPtrs, llvm::Value *params,
+                    llvm::SmallVectorImpl<llvm::Value *> &args);
+  /// The scratch bytes `layout` computes for `args`.
+  llvm::Value *callLayout(IRBuilder<> &b, llvm::Function *layout,
+                          llvm::ArrayRef<llvm::Value *> args);
   void emitRangeCheck(IRBuilder<> &b, llvm::Function *fn, const ABIEntry &entry,
                       const ABIRangeCheck &check, llvm::Value *data,
                       llvm::ArrayRef<llvm::Value *> dims);
@@ -170,7 +184,51 @@ void Emitter::emitRangeCheck(IRBuilder<> &b, llvm::Function *fn, const ABIEntry 
   b.SetInsertPoint(done);
 }
 
-bool Emitter::emitWrapper(const ABIEntry &entry, llvm::ArrayRef<unsigned> kept) {
+void Emitter::pushMemref(IRBuilder<> &b, llvm::SmallVectorImpl<llvm::Value *> &args,
+                         llvm::Value *p, llvm::ArrayRef<llvm::Value *> sizes) {
+  args.push_back(p);
+  args.push_back(p);
+  args.push_back(b.getInt64(0));
+  llvm::SmallVector<llvm::Value *> strides(sizes.size());
+  llvm::Value *stride = b.getInt64(1);
+  for (size_t i = sizes.size(); i-- > 0;) {
+    strides[i] = stride;
+    stride = b.CreateMul(stride, sizes[i]);
+  }
+  args.append(sizes.begin(), sizes.end());
+  args.append(strides.begin(), strides.end());
+}
+
+void Emitter::pushPlanArgs(IRBuilder<> &b, const ABIEntry &entry,
+                           llvm::ArrayRef<llvm::Value *> dims,
+                           llvm::ArrayRef<llvm::Value *> inputPtrs, llvm::Value *params,
+                           llvm::SmallVectorImpl<llvm::Value *> &args) {
+  for (size_t j = 0; j < entry.inputs.size(); ++j) {
+    llvm::SmallVector<llvm::Value *> sizes;
+    for (int64_t d : entry.inputs[j].shape)
+      sizes.push_back(dimSize(b, d, dims));
+    pushMemref(b, args, inputPtrs[j], sizes);
+  }
+  for (unsigned blockIndex : entry.paramBlocks) {
+    const ABIParamBlock &block = abi.blocks[blockIndex];
+    llvm::SmallVector<llvm::Value *> sizes;
+    for (int64_t d : block.shape)
+      sizes.push_back(b.getInt64(d));
+    pushMemref(b, args, b.CreateConstGEP1_64(b.getInt8Ty(), params, block.offset), sizes);
+  }
+}
+
+llvm::Value *Emitter::callLayout(IRBuilder<> &b, llvm::Function *layout,
+                                 llvm::ArrayRef<llvm::Value *> args) {
+  llvm::Value *result = b.CreateCall(layout, args);
+  // One slot or more: {total, offsets...}; none: the total alone.
+  if (result->getType()->isStructTy())
+    result = b.CreateExtractValue(result, 0);
+  return result;
+}
+
+bool Emitter::emitWrapper(const ABIEntry &entry, llvm::ArrayRef<unsigned> kept,
+                          llvm::Function *layout) {
   llvm::Function *impl = m.getFunction(entry.implSymbol);
   if (!impl)
     return false;
@@ -190,87 +248,61 @@ bool Emitter::emitWrapper(const ABIEntry &entry, llvm::ArrayRef<unsigned> kept) 
   for (const ABIRangeCheck &check : entry.checks)
     emitRangeCheck(b, fn, entry, check, inputPtrs[check.input], dims);
 
-  // Descriptor arguments: ptr, ptr, offset, sizes, strides (row-major).
   llvm::SmallVector<llvm::Value *> args;
-  auto pushMemref = [&](llvm::Value *p, llvm::ArrayRef<llvm::Value *> sizes) {
-    args.push_back(p);
-    args.push_back(p);
-    args.push_back(b.getInt64(0));
-    llvm::SmallVector<llvm::Value *> strides(sizes.size());
-    llvm::Value *stride = b.getInt64(1);
-    for (size_t i = sizes.size(); i-- > 0;) {
-      strides[i] = stride;
-      stride = b.CreateMul(stride, sizes[i]);
-    }
-    args.append(sizes.begin(), sizes.end());
-    args.append(strides.begin(), strides.end());
-  };
-  for (size_t j = 0; j < entry.inputs.size(); ++j) {
-    llvm::SmallVector<llvm::Value *> sizes;
-    for (int64_t d : entry.inputs[j].shape)
-      sizes.push_back(dimSize(b, d, dims));
-    pushMemref(inputPtrs[j], sizes);
-  }
-  for (unsigned blockIndex : entry.paramBlocks) {
-    const ABIParamBlock &block = abi.blocks[blockIndex];
-    llvm::SmallVector<llvm::Value *> sizes;
-    for (int64_t d : block.shape)
-      sizes.push_back(b.getInt64(d));
-    pushMemref(b.CreateConstGEP1_64(b.getInt8Ty(), params, block.offset), sizes);
-  }
-  if (args.size() != impl->arg_size())
-    return false;
-  llvm::Value *result = b.CreateCall(impl, args);
-
-  // Copy each result out (an output, or its slot in the gradient arena),
-  // then release its buffer unless it is caller memory.
-  llvm::Value *arenaEnd = b.CreateConstGEP1_64(b.getInt8Ty(), params, abi.arenaBytes);
-  llvm::FunctionCallee freeFn =
-      m.getOrInsertFunction("free", llvm::FunctionType::get(b.getVoidTy(), {ptr}, false));
-  for (auto [r, original] : llvm::enumerate(kept)) {
+  pushPlanArgs(b, entry, dims, inputPtrs, params, args);
+  size_t numPlanArgs = args.size();
+  // The buffers the results go to (res-entry-out-params): an output, the
+  // gradient arena's slot, or the parameter's arena slot.
+  for (unsigned original : kept) {
     const ABIResult &where = entry.results[original];
-    llvm::Value *desc = kept.size() == 1 ? result : b.CreateExtractValue(result, r);
-    llvm::Value *allocated = b.CreateExtractValue(desc, 0);
-    llvm::Value *aligned = b.CreateExtractValue(desc, 1);
-    llvm::Value *offset = b.CreateExtractValue(desc, 2);
-    llvm::Value *dst;
-    llvm::Value *bytes;
-    int dtype;
+    llvm::SmallVector<llvm::Value *> sizes;
     if (where.kind != ABIResult::Output) {
       const ABIParamBlock &block = abi.blocks[where.index];
       llvm::Value *base =
           where.kind == ABIResult::Update
               ? params
               : b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, outputs, entry.gradsOutput), "grads");
-      dst = b.CreateConstGEP1_64(b.getInt8Ty(), base, block.offset);
-      bytes = b.getInt64(block.nbytes);
-      dtype = block.dtype;
+      for (int64_t d : block.shape)
+        sizes.push_back(b.getInt64(d));
+      pushMemref(b, args, b.CreateConstGEP1_64(b.getInt8Ty(), base, block.offset), sizes);
     } else {
-      const ABITensor &out = entry.outputs[where.index];
-      dtype = out.dtype;
-      llvm::Value *numel = b.getInt64(1);
-      for (size_t i = 0; i < out.shape.size(); ++i)
-        numel = b.CreateMul(numel, b.CreateExtractValue(desc, {3u, unsigned(i)}));
-      dst = b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, outputs, where.index), "out");
-      bytes = b.CreateMul(numel, b.getInt64(dtypeSize(dtype)));
+      for (int64_t d : entry.outputs[where.index].shape)
+        sizes.push_back(dimSize(b, d, dims));
+      pushMemref(b, args, b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, outputs, where.index), "out"), sizes);
     }
-    llvm::Value *src = b.CreateGEP(eltType(dtype), aligned, offset);
-    // memmove: an unchanged tensor is returned as the arena slot itself.
-    b.CreateMemMove(dst, llvm::MaybeAlign(), src, llvm::MaybeAlign(), bytes);
-    llvm::Value *owned = b.getTrue();
-    for (llvm::Value *in : inputPtrs)
-      owned = b.CreateAnd(owned, b.CreateICmpNE(allocated, in));
-    llvm::Value *inArena = b.CreateAnd(b.CreateICmpUGE(allocated, params),
-                                       b.CreateICmpULT(allocated, arenaEnd));
-    owned = b.CreateAnd(owned, b.CreateNot(inArena));
-    auto *freeBB = llvm::BasicBlock::Create(ctx, "free", fn);
-    auto *nextBB = llvm::BasicBlock::Create(ctx, "next", fn);
-    b.CreateCondBr(owned, freeBB, nextBB);
-    b.SetInsertPoint(freeBB);
-    b.CreateCall(freeFn, {allocated});
-    b.CreateBr(nextBB);
-    b.SetInsertPoint(nextBB);
   }
+  // The scratch arena: the caller's, or one allocated here when it passed
+  // NULL (the header's typed wrappers do).
+  llvm::Value *scratchBytes = callLayout(b, layout, llvm::ArrayRef(args).take_front(numPlanArgs));
+  llvm::Value *given = fn->getArg(4);
+  llvm::BasicBlock *before = b.GetInsertBlock();
+  auto *allocBB = llvm::BasicBlock::Create(ctx, "scratch.alloc", fn);
+  auto *readyBB = llvm::BasicBlock::Create(ctx, "scratch.ready", fn);
+  auto *failBB = llvm::BasicBlock::Create(ctx, "scratch.fail", fn);
+  b.CreateCondBr(b.CreateAnd(b.CreateIsNull(given), b.CreateICmpUGT(scratchBytes, b.getInt64(0))),
+                 allocBB, readyBB);
+  b.SetInsertPoint(allocBB);
+  llvm::FunctionCallee allocFn = m.getOrInsertFunction(
+      "aligned_alloc", llvm::FunctionType::get(ptr, {i64, i64}, false));
+  // aligned_alloc wants a multiple of the alignment.
+  llvm::Value *rounded = b.CreateAnd(b.CreateAdd(scratchBytes, b.getInt64(RESC_ARENA_ALIGN - 1)),
+                                     b.getInt64(~int64_t(RESC_ARENA_ALIGN - 1)));
+  llvm::Value *owned = b.CreateCall(allocFn, {b.getInt64(RESC_ARENA_ALIGN), rounded});
+  b.CreateCondBr(b.CreateIsNull(owned), failBB, readyBB);
+  b.SetInsertPoint(failBB);
+  b.CreateRet(b.getInt32(RESC_ENTRY_OUT_OF_MEMORY));
+  b.SetInsertPoint(readyBB);
+  llvm::PHINode *mine = b.CreatePHI(ptr, 2, "scratch.owned");
+  mine->addIncoming(llvm::ConstantPointerNull::get(ptr), before);
+  mine->addIncoming(owned, allocBB);
+  llvm::Value *scratch = b.CreateSelect(b.CreateIsNull(mine), given, mine, "scratch");
+  pushMemref(b, args, scratch, {scratchBytes});
+  if (args.size() != impl->arg_size())
+    return false;
+  b.CreateCall(impl, args);
+  llvm::FunctionCallee freeFn =
+      m.getOrInsertFunction("free", llvm::FunctionType::get(b.getVoidTy(), {ptr}, false));
+  b.CreateCall(freeFn, {mine}); // free(NULL) is a no-op
   b.CreateRet(b.getInt32(RESC_ENTRY_OK));
 
   // The implementation is private to the library: LLVM may inline it.
@@ -278,7 +310,7 @@ bool Emitter::emitWrapper(const ABIEntry &entry, llvm::ArrayRef<unsigned> kept) 
   return true;
 }
 
-void Emitter::emitMetadata() {
+void Emitter::emitMetadata(llvm::ArrayRef<llvm::Function *> layouts) {
   auto *entryTy = llvm::StructType::create(ctx, {ptr, ptr, ptr, i32, i32, ptr, ptr},
                                            "resc_entry_desc");
   llvm::SmallVector<llvm::Constant *> entries;
@@ -302,12 +334,28 @@ void Emitter::emitMetadata() {
     dimNames = new llvm::GlobalVariable(m, t, true, llvm::GlobalValue::PrivateLinkage,
                                         llvm::ConstantArray::get(t, names), ".resc.dims");
   }
-  // No scratch arena yet: temporaries are allocated by the generated code.
+  // scratch_bytes(entry, dims): the entry's layout function on descriptors
+  // that carry only the dims (it reads no data).
   auto *scratchTy = llvm::FunctionType::get(i64, {i32, ptr}, false);
   auto *scratch = llvm::Function::Create(scratchTy, llvm::GlobalValue::InternalLinkage,
                                          "__resc_scratch_bytes", m);
   IRBuilder<> sb(llvm::BasicBlock::Create(ctx, "entry", scratch));
-  sb.CreateRet(sb.getInt64(0));
+  auto *unknown = llvm::BasicBlock::Create(ctx, "unknown", scratch);
+  llvm::SwitchInst *which = sb.CreateSwitch(scratch->getArg(0), unknown, abi.entries.size());
+  for (auto [i, e] : llvm::enumerate(abi.entries)) {
+    auto *bb = llvm::BasicBlock::Create(ctx, "entry." + e.name, scratch);
+    which->addCase(sb.getInt32(i), bb);
+    IRBuilder<> eb(bb);
+    llvm::SmallVector<llvm::Value *> dims;
+    for (size_t k = 0; k < abi.dims.size(); ++k)
+      dims.push_back(eb.CreateLoad(i64, eb.CreateConstGEP1_64(i64, scratch->getArg(1), k), "dim"));
+    llvm::SmallVector<llvm::Value *> nulls(e.inputs.size(), llvm::ConstantPointerNull::get(ptr));
+    llvm::SmallVector<llvm::Value *> args;
+    pushPlanArgs(eb, e, dims, nulls, llvm::ConstantPointerNull::get(ptr), args);
+    eb.CreateRet(callLayout(eb, layouts[i], args));
+  }
+  IRBuilder<> ub(unknown);
+  ub.CreateRet(ub.getInt64(-1));
 
   auto *modelTy = llvm::StructType::create(
       ctx, {i32, i32, ptr, i32, i32, ptr, ptr, i64, i32, i32, ptr, ptr}, "resc_model_desc");
@@ -338,6 +386,7 @@ std::unique_ptr<llvm::Module> resc::emitLLVMModule(mlir::ModuleOp module, const 
   if (!llvmModule)
     return nullptr;
   Emitter emitter(*llvmModule, abi);
+  llvm::SmallVector<llvm::Function *> layouts;
   for (const ABIEntry &e : abi.entries) {
     // The results still returned (res-drop-in-place-results removed those
     // written into the arena in place); all of them when not recorded.
@@ -350,13 +399,16 @@ std::unique_ptr<llvm::Module> resc::emitLLVMModule(mlir::ModuleOp module, const 
     else
       for (unsigned r = 0; r < e.results.size(); ++r)
         kept.push_back(r);
-    if (!emitter.emitWrapper(e, kept)) {
+    auto layoutName = fn ? fn->getAttrOfType<mlir::FlatSymbolRefAttr>("res.scratch_layout") : nullptr;
+    llvm::Function *layout = layoutName ? llvmModule->getFunction(layoutName.getValue()) : nullptr;
+    layouts.push_back(layout);
+    if (!layout || !emitter.emitWrapper(e, kept, layout)) {
       module.emitError() << "internal error: could not wrap entry point '" << e.symbol
                          << "' (unexpected lowered signature)";
       return nullptr;
     }
   }
-  emitter.emitMetadata();
+  emitter.emitMetadata(layouts);
   // Only the entry points and resc_model are the library's interface.
   for (llvm::Function &f : *llvmModule) {
     if (f.isDeclaration() || f.getName() == RESC_MODEL_SYMBOL)

@@ -43,7 +43,7 @@ static cl::opt<std::string> outputFilename(
                   "stdout otherwise)"),
     cl::value_desc("file"), cl::init(""), cl::cat(rescCategory));
 
-enum class Emit { AST, Res, ResGrad, Linalg, LLVMMLIR, LLVMIR, Asm, Obj, Header, SharedLib };
+enum class Emit { AST, Res, ResGrad, Linalg, Memref, LLVMMLIR, LLVMIR, Asm, Obj, Header, SharedLib };
 static cl::opt<Emit> emitAction(
     "emit", cl::desc("What to produce"), cl::init(Emit::SharedLib),
     cl::values(clEnumValN(Emit::AST, "ast", "the parsed syntax tree"),
@@ -51,6 +51,8 @@ static cl::opt<Emit> emitAction(
                clEnumValN(Emit::ResGrad, "res-grad",
                           "the res dialect after derive-backward (adds <Model>_loss_grad)"),
                clEnumValN(Emit::Linalg, "linalg", "linalg/tensor/arith/math/scf on tensors"),
+               clEnumValN(Emit::Memref, "memref",
+                          "kernels on buffers after the memory plan (res-plan-scratch)"),
                clEnumValN(Emit::LLVMMLIR, "llvm-mlir", "the MLIR LLVM dialect"),
                clEnumValN(Emit::LLVMIR, "llvm", "optimized LLVM IR with the C-ABI entry points"),
                clEnumValN(Emit::Asm, "asm", "assembly for the target CPU"),
@@ -75,11 +77,13 @@ static cl::list<std::string> defines("D", cl::Prefix,
 static cl::opt<std::string> modelName("model", cl::desc("The model to compile when the "
                                                         "file defines several"),
                                       cl::value_desc("name"), cl::cat(rescCategory));
-enum class Remark { Fusion };
+enum class Remark { Fusion, Memory };
 static cl::list<Remark> remarkKinds(
     "remarks", cl::desc("Print optimisation remarks at source locations"),
     cl::values(clEnumValN(Remark::Fusion, "fusion",
-                          "one remark per residual add: fused (forward/backward) or why not")),
+                          "one remark per residual add: fused (forward/backward) or why not"),
+               clEnumValN(Remark::Memory, "memory",
+                          "one remark per entry point: its scratch arena, slots and buffers")),
     cl::CommaSeparated, cl::cat(rescCategory));
 
 static cl::opt<FuseResidual> fuseResidual(
@@ -176,10 +180,6 @@ static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os,
   auto abi = buildModelABI(module);
   if (failed(abi))
     return 1;
-  if (emitAction == Emit::Header) {
-    emitHeader(*abi, os);
-    return 0;
-  }
   renameEntryPoints(module, *abi);
   stage = timing.nest("res to linalg pipeline");
   if (failed(runPipeline(module, resToLinalgPipeline(), &stage)))
@@ -189,8 +189,22 @@ static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os,
     module.print(os);
     return 0;
   }
-  stage = timing.nest("linalg to LLVM pipeline");
-  if (failed(runPipeline(module, linalgToLLVMPipeline(), &stage)))
+  stage = timing.nest("bufferization pipeline");
+  if (failed(runPipeline(module,
+                         bufferizationPipeline(llvm::is_contained(remarkKinds, Remark::Memory)),
+                         &stage)))
+    return 1;
+  stage.stop();
+  if (emitAction == Emit::Memref) {
+    module.print(os);
+    return 0;
+  }
+  if (emitAction == Emit::Header) {
+    // The scratch-size macros come from the memory plan.
+    return failed(emitHeader(*abi, module, os)) ? 1 : 0;
+  }
+  stage = timing.nest("LLVM dialect pipeline");
+  if (failed(runPipeline(module, llvmLoweringPipeline(), &stage)))
     return 1;
   stage.stop();
   if (emitAction == Emit::LLVMMLIR) {

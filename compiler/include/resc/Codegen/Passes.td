@@ -176,6 +176,65 @@ def ResDropInPlaceResults : Pass<"res-drop-in-place-results", "mlir::ModuleOp"> 
   }];
 }
 
+def ResHoistKernelAllocs : Pass<"res-hoist-kernel-allocs", "mlir::ModuleOp"> {
+  let summary = "Let callers allocate the buffers kernels allocate at their top level";
+  let description = [{
+    A kernel's top-level `memref.alloc` (a transposed operand, an
+    out-of-place result) becomes a trailing argument; each call site
+    allocates it just before the call, with the size rebuilt from the call's
+    operands. A kernel result that was such a buffer is dropped and the
+    caller uses its own buffer. The entry's memory plan (`res-plan-scratch`)
+    then places these buffers in the scratch arena with the others.
+    Buffers whose size cannot be computed from the arguments stay where
+    they are.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
+}
+
+def ResEntryOutParams : Pass<"res-entry-out-params", "mlir::ModuleOp"> {
+  let summary = "Turn entry-point results into buffers the caller passes";
+  let description = [{
+    Every result of a public function becomes a trailing argument (the C
+    wrapper passes the output tensor, the gradient arena's slot or the
+    parameter's arena slot). A result computed into a fresh buffer is then
+    computed into the caller's buffer directly (also through the copy
+    bufferization makes of a returned buffer); any other result, and an
+    update of a parameter (`res.kept_updates`, whose slot the function still
+    reads), is copied into it before the return. Calls between entry points
+    allocate the buffers at the call site. The count goes to `res.out_args`.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
+}
+
+def ResPlanScratch : Pass<"res-plan-scratch", "mlir::ModuleOp"> {
+  let summary = "Place every buffer of an entry point in one scratch arena";
+  let description = [{
+    Liveness-based buffer reuse for each entry point: each `memref.alloc`
+    of the entry, or of sequential loops in it, becomes a `memref.view` of a
+    trailing `memref<?xi8>` scratch argument. Lifetimes are intervals over
+    the entry's ops in program order (a use inside a loop that does not
+    contain the allocation lasts the whole loop; views, casts, selects,
+    loop-carried values and call results alias their sources); buffers
+    with disjoint lifetimes share a slot. A buffer carried to exactly the next loop iteration (a
+    `repeat` body's output) alternates between two slots. Sizes are
+    symbolic: a private `<entry>__scratch_layout` function, called at the
+    start of the entry and by the runtime's `scratch_bytes`, returns the
+    total bytes and each slot's offset (64-byte aligned) from the entry's
+    argument dims. Per-iteration buffers of parallel loops move to the
+    stack up to `stack-limit` bytes per iteration. A call of another entry
+    point passes it a slice of the arena. `remarks` prints the plan.
+  }];
+  let options = [
+    Option<"remarks", "remarks", "bool", "false",
+           "Emit one remark per entry point describing its plan">,
+    Option<"stackLimit", "stack-limit", "int64_t", "1 << 20",
+           "Bytes per parallel-loop iteration that may live on the stack">
+  ];
+  let dependentDialects = [
+    "mlir::memref::MemRefDialect", "mlir::arith::ArithDialect", "mlir::func::FuncDialect"
+  ];
+}
+
 def ResApproximateMath : Pass<"res-approximate-math", "mlir::func::FuncOp"> {
   let summary = "Polynomial approximations for f32 vector exp, log, erf, tanh";
   let description = [{

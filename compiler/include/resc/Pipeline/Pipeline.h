@@ -31,8 +31,11 @@ enum class FuseResidual { All, Forward, Backward, None };
 std::string fusionPipeline(FuseResidual which, bool remarks);
 /// res on tensors -> linalg/tensor/arith/math/scf on tensors.
 llvm::StringRef resToLinalgPipeline();
-/// linalg on tensors -> the LLVM dialect (bufferization, deallocation, loops).
-llvm::StringRef linalgToLLVMPipeline();
+/// linalg on tensors -> kernels on buffers, every buffer of an entry in its
+/// scratch arena (res-plan-scratch; `memoryRemarks` prints each plan).
+std::string bufferizationPipeline(bool memoryRemarks);
+/// buffers -> the LLVM dialect (deallocation of what is left, loops).
+llvm::StringRef llvmLoweringPipeline();
 
 /// Registers every dialect, interface and pass the pipelines use.
 void registerPipelineDependencies(mlir::DialectRegistry &registry);

@@ -47,8 +47,9 @@ mlir::LogicalResult compileToObjects(llvm::Module &module, const CodegenOptions 
 mlir::LogicalResult linkSharedLibrary(llvm::ArrayRef<std::string> objectPaths,
                                       llvm::StringRef outputPath, std::string &error);
 
-/// The C header for direct linking (`--emit=header`).
-void emitHeader(const ModelABI &abi, llvm::raw_ostream &os);
+/// The C header for direct linking (`--emit=header`), from the module after
+/// the memory plan (its layout functions give the scratch-size macros).
+mlir::LogicalResult emitHeader(const ModelABI &abi, mlir::ModuleOp module, llvm::raw_ostream &os);
 
 } // namespace resc
 

@@ -1,0 +1,151 @@
+//===- HoistKernelAllocs.cpp - kernel temporaries from the caller ---------===//
+//
+// res-hoist-kernel-allocs: a kernel's top-level buffers (a transposed
+// operand, an out-of-place result) become arguments its callers allocate
+// just before the call, so the entry's memory plan places them in the
+// scratch arena with everything else. A kernel result that was such a
+// buffer is dropped: the caller already holds it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "IndexRebuilder.h"
+#include "resc/Codegen/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/BitVector.h"
+
+namespace resc {
+#define GEN_PASS_DEF_RESHOISTKERNELALLOCS
+#include "resc/Codegen/Passes.h.inc"
+} // namespace resc
+
+using namespace mlir;
+
+namespace {
+
+/// The calls of `fn`, or nothing when it is used in any other way.
+static std::optional<SmallVector<func::CallOp>> callsOf(func::FuncOp fn, ModuleOp module) {
+  SmallVector<func::CallOp> calls;
+  std::optional<SymbolTable::UseRange> uses = SymbolTable::getSymbolUses(fn, module);
+  if (!uses)
+    return std::nullopt;
+  for (const SymbolTable::SymbolUse &use : *uses) {
+    auto call = dyn_cast<func::CallOp>(use.getUser());
+    if (!call)
+      return std::nullopt;
+    calls.push_back(call);
+  }
+  return calls;
+}
+
+/// The sizes of `alloc` (in `fn`) rebuilt at `call`, or failure.
+static FailureOr<SmallVector<Value>> sizesAt(memref::AllocOp alloc, func::FuncOp fn,
+                                             func::CallOp call, OpBuilder &b) {
+  IRMapping map;
+  for (auto [arg, operand] : llvm::zip(fn.getArguments(), call.getOperands()))
+    map.map(arg, operand);
+  resc::IndexRebuilder rebuilder(b, map);
+  return rebuilder.rebuildAll(alloc.getDynamicSizes());
+}
+
+/// Moves the buffers of `fn` to its callers (failure: an internal error).
+static LogicalResult hoist(func::FuncOp fn, ArrayRef<func::CallOp> calls) {
+  SmallVector<memref::AllocOp> allocs;
+  for (auto alloc : fn.getBody().front().getOps<memref::AllocOp>()) {
+    // Every call site must be able to compute the size from its operands;
+    // try it in a scratch block first so a failure leaves no trace.
+    bool ok = true;
+    for (func::CallOp call : calls) {
+      OpBuilder b(call);
+      Block scratch;
+      b.setInsertionPointToStart(&scratch);
+      ok &= succeeded(sizesAt(alloc, fn, call, b));
+      scratch.clear();
+    }
+    if (ok)
+      allocs.push_back(alloc);
+  }
+  if (allocs.empty())
+    return success();
+
+  auto ret = cast<func::ReturnOp>(fn.getBody().back().getTerminator());
+  unsigned firstNew = fn.getNumArguments();
+  llvm::BitVector dropResults(fn.getNumResults());
+  // Per dropped result, which new argument it was.
+  SmallVector<int64_t> resultArg(fn.getNumResults(), -1);
+  for (auto [k, alloc] : llvm::enumerate(allocs)) {
+    if (failed(fn.insertArgument(firstNew + k, alloc.getType(), {}, alloc.getLoc())))
+      return failure();
+    BlockArgument arg = fn.getArgument(firstNew + k);
+    for (OpOperand &use : ret->getOpOperands()) {
+      Value v = use.get();
+      while (auto cast = v.getDefiningOp<memref::CastOp>())
+        v = cast.getSource();
+      if (v == alloc.getResult() && !dropResults.test(use.getOperandNumber())) {
+        dropResults.set(use.getOperandNumber());
+        resultArg[use.getOperandNumber()] = firstNew + k;
+      }
+    }
+  }
+
+  for (func::CallOp call : calls) {
+    OpBuilder b(call);
+    SmallVector<Value> buffers;
+    for (memref::AllocOp alloc : allocs) {
+      FailureOr<SmallVector<Value>> sizes = sizesAt(alloc, fn, call, b);
+      auto buffer = memref::AllocOp::create(b, alloc.getLoc(), alloc.getType(), *sizes,
+                                            alloc.getAlignmentAttr());
+      buffers.push_back(buffer);
+    }
+    call->insertOperands(call->getNumOperands(), buffers);
+    for (unsigned r = 0; r < call->getNumResults(); ++r) {
+      if (!dropResults.test(r))
+        continue;
+      Value buffer = buffers[resultArg[r] - firstNew];
+      Value result = call->getResult(r);
+      if (buffer.getType() != result.getType())
+        buffer = memref::CastOp::create(b, call.getLoc(), result.getType(), buffer);
+      result.replaceAllUsesWith(buffer);
+    }
+  }
+  for (auto [k, alloc] : llvm::enumerate(allocs)) {
+    alloc.replaceAllUsesWith(fn.getArgument(firstNew + k));
+    alloc.erase();
+  }
+  ret->eraseOperands(dropResults);
+  if (failed(fn.eraseResults(dropResults)))
+    return failure();
+  // The calls: rebuild them with the new operand list and fewer results.
+  for (func::CallOp call : calls) {
+    OpBuilder b(call);
+    auto replacement = func::CallOp::create(b, call.getLoc(), fn, call.getOperands());
+    replacement->setDiscardableAttrs(call->getDiscardableAttrDictionary());
+    unsigned next = 0;
+    for (unsigned r = 0; r < call->getNumResults(); ++r)
+      if (!dropResults.test(r))
+        call->getResult(r).replaceAllUsesWith(replacement->getResult(next++));
+    call.erase();
+  }
+  return success();
+}
+
+struct ResHoistKernelAllocs : resc::impl::ResHoistKernelAllocsBase<ResHoistKernelAllocs> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<func::FuncOp> kernels;
+    for (auto fn : module.getOps<func::FuncOp>())
+      if (fn.isPrivate() && !fn.isExternal())
+        kernels.push_back(fn);
+    for (func::FuncOp fn : kernels) {
+      std::optional<SmallVector<func::CallOp>> calls = callsOf(fn, module);
+      if (!calls)
+        continue;
+      if (failed(hoist(fn, *calls)))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,41 @@
+//===- IndexRebuilder.h - recompute buffer sizes elsewhere -------*- C++ -*-===//
+//
+// The memory plan needs every buffer's size before the code that allocates
+// it runs: at a kernel's call site, or in an entry's prologue and its
+// scratch-size function. Sizes are index arithmetic over `memref.dim`s of
+// function arguments; the rebuilder clones that arithmetic at another
+// point, with the arguments mapped to other values, following dims through
+// views, casts and loop-carried buffers to where they are known.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RESC_CODEGEN_INDEXREBUILDER_H
+#define RESC_CODEGEN_INDEXREBUILDER_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace resc {
+
+class IndexRebuilder {
+public:
+  /// `map` sends the roots (function arguments) to their values at the
+  /// builder's insertion point.
+  IndexRebuilder(mlir::OpBuilder &b, mlir::IRMapping map) : b(b), map(std::move(map)) {}
+
+  /// `v` (an index or integer) computed at the insertion point, or failure
+  /// when it depends on something other than the roots.
+  mlir::FailureOr<mlir::Value> rebuild(mlir::Value v);
+  /// Size `dim` of memref `m`.
+  mlir::FailureOr<mlir::Value> rebuildDim(mlir::Value m, int64_t dim);
+  /// Each of `values` rebuilt, or failure.
+  mlir::FailureOr<llvm::SmallVector<mlir::Value>> rebuildAll(mlir::ValueRange values);
+
+private:
+  mlir::OpBuilder &b;
+  mlir::IRMapping map;
+};
+
+} // namespace resc
+
+#endif

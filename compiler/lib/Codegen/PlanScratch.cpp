@@ -1,0 +1,566 @@
+//===- PlanScratch.cpp - one scratch arena per entry call -----------------===//
+//
+// res-plan-scratch: every buffer an entry point allocates becomes a view of
+// one scratch argument the caller passes. Buffers whose lifetimes do not
+// overlap share a slot; slot sizes and offsets are computed at the start
+// of each call from the symbolic dims by a layout function, which also
+// answers `scratch_bytes` for the runtime and the header.
+//
+// - Lifetimes are intervals over the entry's ops in program order. A use
+//   inside a loop that does not contain the buffer's allocation keeps the
+//   buffer for the whole loop; views, casts, selects, loop-carried values
+//   and call results alias the buffers they come from.
+// - A buffer allocated in a loop iteration and not carried to the next is
+//   the same buffer in every iteration. One carried to exactly the next
+//   iteration (a `repeat` body's output) alternates between two slots.
+// - Buffers of one iteration of a parallel loop (per-image convolution
+//   temporaries) go on the worker's stack when they are small enough.
+// - A call of another entry point (train_step calls loss_grad) gets a
+//   slice of the arena for that entry's own plan.
+// Anything else keeps its heap allocation, and the memory remark says so.
+//
+//===----------------------------------------------------------------------===//
+
+#include "IndexRebuilder.h"
+#include "resc/Codegen/SizeExpr.h"
+#include "resc/Codegen/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/Support/Format.h"
+
+namespace resc {
+#define GEN_PASS_DEF_RESPLANSCRATCH
+#include "resc/Codegen/Passes.h.inc"
+} // namespace resc
+
+using namespace mlir;
+
+namespace {
+
+constexpr int64_t kAlign = 64;
+/// The dim value size estimates assume for a symbolic dim: only used to
+/// choose which slot a buffer joins, never for a size.
+constexpr int64_t kRepresentativeDim = 64;
+
+struct Buffer {
+  memref::AllocOp alloc;   // the allocation it replaces
+  func::CallOp call;       // or: the entry call whose scratch it is
+  scf::ForOp pingPong;     // iterations of this loop alternate halves 0 and 1
+  unsigned half = 0;
+  unsigned start = ~0u, end = 0;
+  Value bytes;             // in the layout function
+  int64_t estimate = 0;
+  bool dropped = false;    // stays on the heap
+};
+
+using AliasSets = DenseMap<Value, llvm::SmallSetVector<unsigned, 2>>;
+
+/// Which buffers each memref value may point into.
+static AliasSets computeAliases(func::FuncOp fn,
+                                const DenseMap<Operation *, SmallVector<unsigned, 2>> &ids) {
+  AliasSets sets;
+  auto addAll = [&](Value dst, Value src) {
+    bool changed = false;
+    auto it = sets.find(src);
+    if (it == sets.end())
+      return false;
+    auto copy = it->second;
+    for (unsigned id : copy)
+      changed |= sets[dst].insert(id);
+    return changed;
+  };
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    fn.walk([&](Operation *op) {
+      if (auto it = ids.find(op); it != ids.end()) {
+        for (unsigned id : it->second)
+          changed |= sets[op->getResult(0)].insert(id);
+        return;
+      }
+      if (auto view = dyn_cast<ViewLikeOpInterface>(op)) {
+        changed |= addAll(op->getResult(0), view.getViewSource());
+      } else if (auto castOp = dyn_cast<memref::CastOp>(op)) {
+        changed |= addAll(castOp.getResult(), castOp.getSource());
+      } else if (auto select = dyn_cast<arith::SelectOp>(op)) {
+        changed |= addAll(select.getResult(), select.getTrueValue());
+        changed |= addAll(select.getResult(), select.getFalseValue());
+      } else if (auto loop = dyn_cast<scf::ForOp>(op)) {
+        auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+        for (unsigned k = 0; k < loop.getNumResults(); ++k) {
+          Value carried = loop.getRegionIterArg(k);
+          changed |= addAll(carried, loop.getInitArgs()[k]);
+          changed |= addAll(carried, yield.getOperand(k));
+          changed |= addAll(loop.getResult(k), carried);
+        }
+      } else if (auto branch = dyn_cast<scf::IfOp>(op)) {
+        for (Region &region : branch->getRegions())
+          for (Block &block : region)
+            for (auto [k, v] : llvm::enumerate(block.getTerminator()->getOperands()))
+              changed |= addAll(branch.getResult(k), v);
+      } else if (isa<func::CallOp>(op)) {
+        for (Value result : op->getResults())
+          for (Value operand : op->getOperands())
+            changed |= addAll(result, operand);
+      }
+    });
+  }
+  return sets;
+}
+
+static Value stripCasts(Value v) {
+  while (auto cast = v.getDefiningOp<memref::CastOp>())
+    v = cast.getSource();
+  return v;
+}
+
+struct Planner {
+  func::FuncOp fn;
+  unsigned numPlanArgs;
+  const DenseMap<Operation *, func::FuncOp> &layoutOf;
+  int64_t stackLimit;
+  // What the remark reports.
+  int64_t stackBytes = 0;
+  unsigned heapBuffers = 0;
+
+  SmallVector<Buffer> buffers;
+  DenseMap<Operation *, SmallVector<unsigned, 2>> ids;
+
+  void moveParallelTemporariesToStack();
+  void collect();
+  func::FuncOp buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &slotOf,
+                           unsigned &numSlots);
+  void rewrite(func::FuncOp layout, ArrayRef<unsigned> slotOf);
+  void remark(func::FuncOp layout, unsigned numSlots);
+};
+
+/// Per-iteration buffers of parallel loops go on the stack (each worker has
+/// its own), up to `stackLimit` bytes per iteration.
+void Planner::moveParallelTemporariesToStack() {
+  fn.walk([&](Operation *loop) {
+    if (!isa<scf::ForallOp, scf::ParallelOp>(loop))
+      return;
+    SmallVector<memref::AllocOp> allocs;
+    int64_t bytes = 0;
+    for (Block &block : loop->getRegion(0))
+      for (auto alloc : block.getOps<memref::AllocOp>()) {
+        MemRefType type = alloc.getType();
+        if (!type.hasStaticShape())
+          return;
+        allocs.push_back(alloc);
+        bytes += type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
+      }
+    if (allocs.empty() || bytes > stackLimit)
+      return;
+    stackBytes = std::max(stackBytes, bytes);
+    for (memref::AllocOp alloc : allocs) {
+      OpBuilder b(alloc);
+      auto alloca = memref::AllocaOp::create(b, alloc.getLoc(), alloc.getType(),
+                                             alloc.getAlignmentAttr());
+      alloc.replaceAllUsesWith(alloca.getResult());
+      alloc.erase();
+    }
+  });
+}
+
+/// Finds the buffers and their lifetimes.
+void Planner::collect() {
+  Block &body = fn.getBody().front();
+  // Allocations in the entry or in (nests of) sequential loops.
+  SmallVector<memref::AllocOp> allocs;
+  fn.walk([&](memref::AllocOp alloc) {
+    for (Operation *p = alloc->getParentOp(); p != fn; p = p->getParentOp())
+      if (!isa<scf::ForOp>(p)) {
+        ++heapBuffers;
+        return;
+      }
+    if (!alloc.getType().getLayout().isIdentity()) {
+      ++heapBuffers;
+      return;
+    }
+    allocs.push_back(alloc);
+  });
+  DenseMap<Operation *, SmallVector<unsigned, 2>> tentative;
+  for (auto [i, alloc] : llvm::enumerate(allocs))
+    tentative[alloc].push_back(i);
+  AliasSets sets = computeAliases(fn, tentative);
+
+  for (auto [i, alloc] : llvm::enumerate(allocs)) {
+    SmallVector<scf::ForOp> yielding;
+    for (Operation *p = alloc->getParentOp(); p != fn; p = p->getParentOp()) {
+      auto loop = cast<scf::ForOp>(p);
+      auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+      if (llvm::any_of(yield.getOperands(), [&](Value v) { return sets[v].contains(i); }))
+        yielding.push_back(loop);
+    }
+    Buffer buffer;
+    buffer.alloc = alloc;
+    if (yielding.empty()) {
+      ids[alloc].push_back(buffers.size());
+      buffers.push_back(buffer);
+      continue;
+    }
+    // Ping-pong: carried by its own top-level loop, at one position, to
+    // the next iteration only (the carried value is not yielded again).
+    auto loop = dyn_cast<scf::ForOp>(alloc->getParentOp());
+    bool ok = yielding.size() == 1 && loop == yielding[0] && loop->getParentOp() == fn;
+    if (ok) {
+      auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+      unsigned positions = 0;
+      for (auto [k, v] : llvm::enumerate(yield.getOperands())) {
+        if (!sets[v].contains(i))
+          continue;
+        ++positions;
+        ok &= stripCasts(v) == alloc.getResult() &&
+              llvm::none_of(yield.getOperands(), [&](Value w) {
+                return stripCasts(w) == loop.getRegionIterArg(k);
+              });
+      }
+      ok &= positions == 1;
+    }
+    if (!ok) {
+      ++heapBuffers;
+      continue;
+    }
+    buffer.pingPong = loop;
+    for (unsigned half = 0; half < 2; ++half) {
+      buffer.half = half;
+      ids[alloc].push_back(buffers.size());
+      buffers.push_back(buffer);
+    }
+  }
+  // Calls of other entry points get a slice for their own plan.
+  fn.walk([&](func::CallOp call) {
+    auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
+    if (callee && layoutOf.count(callee)) {
+      Buffer buffer;
+      buffer.call = call;
+      buffers.push_back(buffer);
+    }
+  });
+
+  // Lifetimes over program points: ops numbered in pre-order, a region op
+  // spanning its nested ops. A use inside a loop that does not contain the
+  // buffer's allocation keeps the buffer for the whole loop.
+  DenseMap<Operation *, std::pair<unsigned, unsigned>> span;
+  unsigned counter = 0;
+  std::function<void(Operation *)> number = [&](Operation *op) {
+    unsigned first = counter++;
+    for (Region &region : op->getRegions())
+      for (Block &block : region)
+        for (Operation &nested : block)
+          number(&nested);
+    span[op] = {first, counter - 1};
+  };
+  for (Operation &op : body)
+    number(&op);
+  sets = computeAliases(fn, ids);
+  auto definition = [&](Buffer &buffer) -> Operation * {
+    if (buffer.pingPong)
+      return buffer.pingPong;
+    return buffer.alloc ? buffer.alloc.getOperation() : buffer.call.getOperation();
+  };
+  auto extend = [&](unsigned id, Operation *use) {
+    Operation *def = definition(buffers[id]);
+    Operation *point = use;
+    for (Operation *p = use->getParentOp(); p != fn; p = p->getParentOp())
+      if (isa<scf::ForOp, scf::ForallOp, scf::ParallelOp, scf::WhileOp>(p) && !p->isAncestor(def))
+        point = p;
+    buffers[id].start = std::min(buffers[id].start, span[point].first);
+    buffers[id].end = std::max(buffers[id].end, span[point].second);
+  };
+  for (auto [id, buffer] : llvm::enumerate(buffers)) {
+    Operation *def = definition(buffer);
+    buffer.start = span[def].first;
+    // Both halves of a ping-pong pair live through their loop.
+    buffer.end = buffer.pingPong ? span[def].second : span[def].first;
+  }
+  fn.walk([&](Operation *op) {
+    if (isa<memref::DimOp>(op))
+      return;
+    for (Value operand : op->getOperands())
+      if (auto it = sets.find(operand); it != sets.end())
+        for (unsigned id : it->second)
+          extend(id, op);
+  });
+}
+
+/// The layout function: total bytes, then each slot's offset. Chooses the
+/// slots (`slotOf`) on the way.
+func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &slotOf,
+                                  unsigned &numSlots) {
+  OpBuilder mb(module.getContext());
+  mb.setInsertionPointAfter(fn);
+  SmallVector<Type> argTypes(fn.getArgumentTypes().take_front(numPlanArgs));
+  auto layout = func::FuncOp::create(mb, fn.getLoc(), (fn.getSymName() + "__scratch_layout").str(),
+                                     mb.getFunctionType(argTypes, {}));
+  layout.setPrivate();
+  Block *entry = layout.addEntryBlock();
+  OpBuilder b = OpBuilder::atBlockBegin(entry);
+  Location loc = fn.getLoc();
+  IRMapping map;
+  for (unsigned i = 0; i < numPlanArgs; ++i)
+    map.map(fn.getArgument(i), layout.getArgument(i));
+  auto constant = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+
+  // Byte sizes, rounded up to the alignment.
+  DenseMap<Operation *, Value> allocBytes;
+  for (Buffer &buffer : buffers) {
+    if (buffer.alloc) {
+      if (Value known = allocBytes.lookup(buffer.alloc)) {
+        buffer.bytes = known;
+        continue;
+      }
+      MemRefType type = buffer.alloc.getType();
+      int64_t fixed = (type.getElementTypeBitWidth() + 7) / 8;
+      for (int64_t d : type.getShape())
+        fixed *= ShapedType::isDynamic(d) ? 1 : d;
+      resc::IndexRebuilder rebuilder(b, map);
+      FailureOr<SmallVector<Value>> sizes = rebuilder.rebuildAll(buffer.alloc.getDynamicSizes());
+      if (failed(sizes)) {
+        buffer.dropped = true;
+        continue;
+      }
+      Value bytes = constant(fixed);
+      for (Value s : *sizes)
+        bytes = arith::MulIOp::create(b, loc, bytes, s);
+      bytes = arith::CeilDivUIOp::create(b, loc, bytes, constant(kAlign));
+      buffer.bytes = arith::MulIOp::create(b, loc, bytes, constant(kAlign));
+      allocBytes[buffer.alloc] = buffer.bytes;
+      continue;
+    }
+    func::FuncOp calleeLayout = layoutOf.lookup(
+        SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(buffer.call, buffer.call.getCalleeAttr()));
+    SmallVector<Value> operands;
+    for (auto [j, type] : llvm::enumerate(calleeLayout.getArgumentTypes())) {
+      auto arg = dyn_cast<BlockArgument>(stripCasts(buffer.call.getOperand(j)));
+      if (!arg || arg.getOwner() != &fn.getBody().front() || arg.getArgNumber() >= numPlanArgs) {
+        buffer.dropped = true;
+        break;
+      }
+      Value v = layout.getArgument(arg.getArgNumber());
+      operands.push_back(v.getType() == type ? v : memref::CastOp::create(b, loc, type, v).getResult());
+    }
+    if (!buffer.dropped)
+      buffer.bytes = func::CallOp::create(b, loc, calleeLayout, operands).getResult(0);
+  }
+  for (Buffer &buffer : buffers) {
+    if (buffer.dropped) {
+      ++heapBuffers;
+      continue;
+    }
+    auto dimValue = [](BlockArgument, int64_t) { return kRepresentativeDim; };
+    buffer.estimate = resc::evaluateSize(buffer.bytes, dimValue).value_or(int64_t(1) << 20);
+  }
+
+  // Slots: in order of first use, each buffer joins the free slot that
+  // wastes least (by the estimates) or opens a new one.
+  struct Slot {
+    unsigned end;
+    int64_t estimate;
+    Value bytes;
+  };
+  SmallVector<Slot> slots;
+  SmallVector<unsigned> byStart;
+  for (unsigned i = 0; i < buffers.size(); ++i)
+    if (!buffers[i].dropped)
+      byStart.push_back(i);
+  llvm::stable_sort(byStart, [&](unsigned a, unsigned c) { return buffers[a].start < buffers[c].start; });
+  slotOf.assign(buffers.size(), ~0u);
+  for (unsigned i : byStart) {
+    Buffer &buffer = buffers[i];
+    int64_t bestCost = buffer.estimate; // a new slot
+    unsigned best = ~0u;
+    for (auto [s, slot] : llvm::enumerate(slots)) {
+      if (slot.end >= buffer.start)
+        continue;
+      int64_t cost = std::abs(slot.estimate - buffer.estimate);
+      if (cost < bestCost || (cost == bestCost && best == ~0u)) {
+        bestCost = cost;
+        best = s;
+      }
+    }
+    if (best == ~0u) {
+      slots.push_back({buffer.end, buffer.estimate, buffer.bytes});
+      slotOf[i] = slots.size() - 1;
+      continue;
+    }
+    Slot &slot = slots[best];
+    slot.end = buffer.end;
+    slot.estimate = std::max(slot.estimate, buffer.estimate);
+    if (slot.bytes != buffer.bytes)
+      slot.bytes = arith::MaxUIOp::create(b, loc, slot.bytes, buffer.bytes);
+    slotOf[i] = best;
+  }
+  numSlots = slots.size();
+  SmallVector<Value> results{constant(0)};
+  for (Slot &slot : slots) {
+    results.push_back(results.front());
+    results.front() = arith::AddIOp::create(b, loc, results.front(), slot.bytes);
+  }
+  func::ReturnOp::create(b, loc, results);
+  layout.setFunctionType(
+      b.getFunctionType(argTypes, SmallVector<Type>(results.size(), b.getIndexType())));
+  return layout;
+}
+
+/// Replaces the planned allocations with views of the scratch argument.
+void Planner::rewrite(func::FuncOp layout, ArrayRef<unsigned> slotOf) {
+  Block &body = fn.getBody().front();
+  Location loc = fn.getLoc();
+  MLIRContext *ctx = fn.getContext();
+  auto scratchType = MemRefType::get({ShapedType::kDynamic}, IntegerType::get(ctx, 8));
+  (void)fn.insertArgument(fn.getNumArguments(), scratchType, {}, loc);
+  Value scratch = fn.getArgument(fn.getNumArguments() - 1);
+  OpBuilder b = OpBuilder::atBlockBegin(&body);
+  auto offsets = func::CallOp::create(b, loc, layout,
+                                      ValueRange(fn.getArguments().take_front(numPlanArgs)));
+  auto offsetOf = [&](unsigned id) { return offsets.getResult(1 + slotOf[id]); };
+
+  for (auto [id, buffer] : llvm::enumerate(buffers)) {
+    if (buffer.dropped || !buffer.alloc || buffer.half == 1)
+      continue;
+    memref::AllocOp alloc = buffer.alloc;
+    b.setInsertionPoint(alloc);
+    Value offset = offsetOf(id);
+    if (buffer.pingPong) {
+      // Even iterations use half 0, odd ones half 1.
+      scf::ForOp loop = buffer.pingPong;
+      Value iteration = arith::DivUIOp::create(
+          b, loc, arith::SubIOp::create(b, loc, loop.getInductionVar(), loop.getLowerBound()),
+          loop.getStep());
+      Value two = arith::ConstantIndexOp::create(b, loc, 2);
+      Value odd = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                        arith::RemUIOp::create(b, loc, iteration, two),
+                                        arith::ConstantIndexOp::create(b, loc, 0));
+      offset = arith::SelectOp::create(b, loc, odd, offsetOf(id + 1), offset);
+    }
+    auto view = memref::ViewOp::create(b, alloc.getLoc(), alloc.getType(), scratch, offset,
+                                       alloc.getDynamicSizes());
+    alloc.replaceAllUsesWith(view.getResult());
+    alloc.erase();
+  }
+  // Entry calls: a slice of the arena, or their own heap buffer.
+  for (auto [id, buffer] : llvm::enumerate(buffers)) {
+    if (!buffer.call)
+      continue;
+    func::CallOp call = buffer.call;
+    b.setInsertionPoint(call);
+    Value slice;
+    if (!buffer.dropped) {
+      Value offset = offsetOf(id);
+      Value size = arith::SubIOp::create(b, loc, memref::DimOp::create(b, loc, scratch, 0), offset);
+      slice = memref::ViewOp::create(b, loc, scratchType, scratch, offset, ValueRange{size});
+    } else {
+      auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
+      func::FuncOp calleeLayout = layoutOf.lookup(callee);
+      auto size = func::CallOp::create(
+          b, loc, calleeLayout,
+          ValueRange(call.getOperands().take_front(calleeLayout.getNumArguments())));
+      slice = memref::AllocOp::create(b, loc, scratchType, ValueRange{size.getResult(0)},
+                                      b.getI64IntegerAttr(kAlign));
+    }
+    call->insertOperands(call->getNumOperands(), slice);
+  }
+  fn->setAttr("res.scratch_layout", FlatSymbolRefAttr::get(layout.getSymNameAttr()));
+}
+
+static std::string formatBytes(int64_t bytes) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  if (bytes >= (int64_t(1) << 20))
+    os << llvm::format("%.1f MiB", double(bytes) / double(1 << 20));
+  else if (bytes >= 1024)
+    os << llvm::format("%.1f KiB", double(bytes) / 1024.0);
+  else
+    os << bytes << " B";
+  return s;
+}
+
+void Planner::remark(func::FuncOp layout, unsigned numSlots) {
+  auto ret = cast<func::ReturnOp>(layout.getBody().back().getTerminator());
+  bool symbolic = false;
+  auto dimValue = [&](BlockArgument, int64_t) {
+    symbolic = true;
+    return kRepresentativeDim;
+  };
+  int64_t total = resc::evaluateSize(ret.getOperand(0), dimValue).value_or(-1);
+  int64_t unshared = 0;
+  unsigned planned = 0;
+  for (const Buffer &buffer : buffers)
+    if (!buffer.dropped && buffer.half == 0) {
+      ++planned;
+      unshared += buffer.estimate;
+    }
+  std::string name = fn.getSymName().str();
+  if (StringRef(name).starts_with("__resc_impl_"))
+    name = name.substr(strlen("__resc_impl_"));
+  InFlightDiagnostic d = emitRemark(fn.getLoc()) << "memory plan of " << name << ": scratch arena ";
+  if (total < 0)
+    d << "of unknown size";
+  else
+    d << formatBytes(total) << (symbolic ? " at " + std::to_string(kRepresentativeDim) +
+                                               " for each symbolic dim (pin them with -D)"
+                                         : std::string());
+  d << ", " << planned << " buffers in " << numSlots << " slots (" << formatBytes(unshared)
+    << " without reuse)";
+  if (stackBytes)
+    d << "; per-iteration temporaries of parallel loops on the stack, up to "
+      << formatBytes(stackBytes);
+  if (heapBuffers)
+    d << "; " << heapBuffers << " buffers left on the heap";
+}
+
+struct ResPlanScratch : resc::impl::ResPlanScratchBase<ResPlanScratch> {
+  using Base::Base;
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    // Entry points, callees before callers.
+    SmallVector<func::FuncOp> entries;
+    for (auto fn : module.getOps<func::FuncOp>())
+      if (fn.isPublic() && !fn.isExternal())
+        entries.push_back(fn);
+    auto callsEntry = [&](func::FuncOp caller, func::FuncOp callee) {
+      bool found = false;
+      caller.walk([&](func::CallOp call) { found |= call.getCallee() == callee.getSymName(); });
+      return found;
+    };
+    SmallVector<func::FuncOp> ordered;
+    while (ordered.size() < entries.size()) {
+      size_t before = ordered.size();
+      for (func::FuncOp fn : entries)
+        if (!llvm::is_contained(ordered, fn) &&
+            llvm::all_of(entries, [&](func::FuncOp other) {
+              return other == fn || llvm::is_contained(ordered, other) || !callsEntry(fn, other);
+            }))
+          ordered.push_back(fn);
+      if (ordered.size() == before) {
+        module.emitError("internal error: entry points call each other in a cycle");
+        return signalPassFailure();
+      }
+    }
+    DenseMap<Operation *, func::FuncOp> layoutOf;
+    for (func::FuncOp fn : ordered) {
+      auto outs = fn->getAttrOfType<IntegerAttr>("res.out_args");
+      Planner planner{fn, fn.getNumArguments() - unsigned(outs ? outs.getInt() : 0), layoutOf,
+                      stackLimit};
+      planner.moveParallelTemporariesToStack();
+      planner.collect();
+      SmallVector<unsigned> slotOf;
+      unsigned numSlots = 0;
+      func::FuncOp layout = planner.buildLayout(module, slotOf, numSlots);
+      planner.rewrite(layout, slotOf);
+      if (remarks)
+        planner.remark(layout, numSlots);
+      layoutOf[fn] = layout;
+    }
+  }
+};
+
+} // namespace
