@@ -9,6 +9,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 
 using namespace mlir;
 
@@ -119,4 +120,86 @@ FailureOr<SmallVector<Value>> resc::IndexRebuilder::rebuildAll(ValueRange values
     out.push_back(*r);
   }
   return out;
+}
+
+/// A constant upper bound of size `dim` of memref `m`, through the views
+/// that give it.
+static std::optional<int64_t> dimUpperBound(Value m, int64_t dim) {
+  auto type = dyn_cast<MemRefType>(m.getType());
+  if (!type || dim < 0 || dim >= type.getRank())
+    return std::nullopt;
+  if (!type.isDynamicDim(dim))
+    return type.getDimSize(dim);
+  auto bound = [](OpFoldResult size) -> std::optional<int64_t> {
+    if (auto value = dyn_cast<Value>(size))
+      return resc::constantUpperBound(value);
+    return getConstantIntValue(size);
+  };
+  Operation *def = m.getDefiningOp();
+  if (auto cast = dyn_cast_or_null<memref::CastOp>(def))
+    return dimUpperBound(cast.getSource(), dim);
+  if (auto alloc = dyn_cast_or_null<memref::AllocOp>(def))
+    return resc::constantUpperBound(alloc.getDynamicSizes()[type.getDynamicDimIndex(dim)]);
+  if (auto view = dyn_cast_or_null<memref::ViewOp>(def))
+    return resc::constantUpperBound(view.getSizes()[type.getDynamicDimIndex(dim)]);
+  if (auto expand = dyn_cast_or_null<memref::ExpandShapeOp>(def))
+    return bound(expand.getMixedOutputShape()[dim]);
+  if (auto collapse = dyn_cast_or_null<memref::CollapseShapeOp>(def)) {
+    int64_t product = 1;
+    for (int64_t source : collapse.getReassociationIndices()[dim]) {
+      std::optional<int64_t> b = dimUpperBound(collapse.getSrc(), source);
+      if (!b)
+        return std::nullopt;
+      product *= *b;
+    }
+    return product;
+  }
+  if (auto subview = dyn_cast_or_null<memref::SubViewOp>(def)) {
+    llvm::SmallBitVector dropped = subview.getDroppedDims();
+    int64_t kept = -1;
+    for (auto [i, size] : llvm::enumerate(subview.getMixedSizes()))
+      if (!dropped.test(i) && ++kept == dim)
+        return bound(size);
+  }
+  return std::nullopt;
+}
+
+std::optional<int64_t> resc::constantUpperBound(Value v) {
+  if (auto dim = v.getDefiningOp<memref::DimOp>())
+    if (std::optional<int64_t> index = dim.getConstantIndex())
+      if (std::optional<int64_t> b = dimUpperBound(dim.getSource(), *index))
+        return b;
+  FailureOr<int64_t> bound = ValueBoundsConstraintSet::computeConstantBound(
+      presburger::BoundType::UB, ValueBoundsConstraintSet::Variable(v), nullptr,
+      /*closedUB=*/true);
+  if (succeeded(bound))
+    return *bound;
+  // The unsigned and signed minimum chunked loops use (`min(n - i, 4)`).
+  Operation *def = v.getDefiningOp();
+  if (!isa_and_nonnull<arith::MinUIOp, arith::MinSIOp>(def))
+    return std::nullopt;
+  std::optional<int64_t> lhs = constantUpperBound(def->getOperand(0));
+  std::optional<int64_t> rhs = constantUpperBound(def->getOperand(1));
+  if (lhs && rhs)
+    return std::min(*lhs, *rhs);
+  return lhs ? lhs : rhs;
+}
+
+std::optional<int64_t> resc::boundBytes(memref::AllocOp alloc) {
+  MemRefType type = alloc.getType();
+  if (!type.getLayout().isIdentity())
+    return std::nullopt;
+  int64_t bytes = (type.getElementTypeBitWidth() + 7) / 8;
+  unsigned next = 0;
+  for (int64_t d : type.getShape()) {
+    if (!ShapedType::isDynamic(d)) {
+      bytes *= d;
+      continue;
+    }
+    std::optional<int64_t> bound = constantUpperBound(alloc.getDynamicSizes()[next++]);
+    if (!bound || *bound < 0)
+      return std::nullopt;
+    bytes *= *bound;
+  }
+  return bytes;
 }

@@ -12,6 +12,7 @@
 #ifndef RESC_CODEGEN_INDEXREBUILDER_H
 #define RESC_CODEGEN_INDEXREBUILDER_H
 
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 
@@ -35,6 +36,14 @@ private:
   mlir::OpBuilder &b;
   mlir::IRMapping map;
 };
+
+/// A constant upper bound of index `v` (value bounds, and the min of
+/// chunked loops), or nullopt.
+std::optional<int64_t> constantUpperBound(mlir::Value v);
+
+/// The most bytes `alloc` can take (its dynamic sizes at their constant
+/// upper bounds), or nullopt when a size is unbounded.
+std::optional<int64_t> boundBytes(mlir::memref::AllocOp alloc);
 
 } // namespace resc
 

@@ -14,7 +14,8 @@
 //   the same buffer in every iteration. One carried to exactly the next
 //   iteration (a `repeat` body's output) alternates between two slots.
 // - Buffers of one iteration of a parallel loop (per-image convolution
-//   temporaries) go on the worker's stack when they are small enough.
+//   temporaries) are on the worker's stack already (res-stack-temporaries);
+//   bounded ones too large for it get a piece of the arena per iteration.
 // - A call of another entry point (train_step calls loss_grad) gets a
 //   slice of the arena for that entry's own plan.
 // Anything else keeps its heap allocation, and the memory remark says so.
@@ -26,6 +27,7 @@
 #include "resc/Codegen/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -53,6 +55,8 @@ struct Buffer {
   func::CallOp call;       // or: the entry call whose scratch it is
   scf::ForOp pingPong;     // iterations of this loop alternate halves 0 and 1
   unsigned half = 0;
+  scf::ForallOp perIteration; // one piece of `stride` bytes per iteration
+  int64_t stride = 0;
   unsigned start = ~0u, end = 0;
   Value bytes;             // in the layout function
   int64_t estimate = 0;
@@ -124,15 +128,12 @@ struct Planner {
   func::FuncOp fn;
   unsigned numPlanArgs;
   const DenseMap<Operation *, func::FuncOp> &layoutOf;
-  int64_t stackLimit;
   // What the remark reports.
-  int64_t stackBytes = 0;
   unsigned heapBuffers = 0;
 
   SmallVector<Buffer> buffers;
   DenseMap<Operation *, SmallVector<unsigned, 2>> ids;
 
-  void moveParallelTemporariesToStack();
   void collect();
   func::FuncOp buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &slotOf,
                            unsigned &numSlots);
@@ -140,41 +141,28 @@ struct Planner {
   void remark(func::FuncOp layout, unsigned numSlots);
 };
 
-/// Per-iteration buffers of parallel loops go on the stack (each worker has
-/// its own), up to `stackLimit` bytes per iteration.
-void Planner::moveParallelTemporariesToStack() {
-  fn.walk([&](Operation *loop) {
-    if (!isa<scf::ForallOp, scf::ParallelOp>(loop))
-      return;
-    SmallVector<memref::AllocOp> allocs;
-    int64_t bytes = 0;
-    for (Block &block : loop->getRegion(0))
-      for (auto alloc : block.getOps<memref::AllocOp>()) {
-        MemRefType type = alloc.getType();
-        if (!type.hasStaticShape())
-          return;
-        allocs.push_back(alloc);
-        bytes += type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
-      }
-    if (allocs.empty() || bytes > stackLimit)
-      return;
-    stackBytes = std::max(stackBytes, bytes);
-    for (memref::AllocOp alloc : allocs) {
-      OpBuilder b(alloc);
-      auto alloca = memref::AllocaOp::create(b, alloc.getLoc(), alloc.getType(),
-                                             alloc.getAlignmentAttr());
-      alloc.replaceAllUsesWith(alloca.getResult());
-      alloc.erase();
-    }
-  });
-}
-
 /// Finds the buffers and their lifetimes.
 void Planner::collect() {
   Block &body = fn.getBody().front();
   // Allocations in the entry or in (nests of) sequential loops.
   SmallVector<memref::AllocOp> allocs;
   fn.walk([&](memref::AllocOp alloc) {
+    // Too large for the stack in an iteration of a parallel loop of the
+    // entry: a piece of the arena per iteration (the per-image chunks of
+    // convolution gradients).
+    auto forall = dyn_cast<scf::ForallOp>(alloc->getParentOp());
+    if (forall && forall->getParentOp() == fn && forall.getRank() == 1 &&
+        forall.isNormalized()) {
+      if (std::optional<int64_t> bytes = resc::boundBytes(alloc)) {
+        Buffer buffer;
+        buffer.alloc = alloc;
+        buffer.perIteration = forall;
+        buffer.stride = llvm::alignTo(*bytes, kAlign);
+        ids[alloc].push_back(buffers.size());
+        buffers.push_back(buffer);
+        return;
+      }
+    }
     for (Operation *p = alloc->getParentOp(); p != fn; p = p->getParentOp())
       if (!isa<scf::ForOp>(p)) {
         ++heapBuffers;
@@ -264,6 +252,8 @@ void Planner::collect() {
   auto definition = [&](Buffer &buffer) -> Operation * {
     if (buffer.pingPong)
       return buffer.pingPong;
+    if (buffer.perIteration)
+      return buffer.perIteration;
     return buffer.alloc ? buffer.alloc.getOperation() : buffer.call.getOperation();
   };
   auto extend = [&](unsigned id, Operation *use) {
@@ -278,8 +268,9 @@ void Planner::collect() {
   for (auto [id, buffer] : llvm::enumerate(buffers)) {
     Operation *def = definition(buffer);
     buffer.start = span[def].first;
-    // Both halves of a ping-pong pair live through their loop.
-    buffer.end = buffer.pingPong ? span[def].second : span[def].first;
+    // Both halves of a ping-pong pair, and all pieces, live through their
+    // loop.
+    buffer.end = buffer.pingPong || buffer.perIteration ? span[def].second : span[def].first;
   }
   fn.walk([&](Operation *op) {
     if (isa<memref::DimOp>(op))
@@ -315,6 +306,17 @@ func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &sl
     if (buffer.alloc) {
       if (Value known = allocBytes.lookup(buffer.alloc)) {
         buffer.bytes = known;
+        continue;
+      }
+      if (buffer.perIteration) {
+        resc::IndexRebuilder rebuilder(b, map);
+        FailureOr<Value> trips = rebuilder.rebuild(
+            getValueOrCreateConstantIndexOp(b, loc, buffer.perIteration.getMixedUpperBound()[0]));
+        if (failed(trips)) {
+          buffer.dropped = true;
+          continue;
+        }
+        buffer.bytes = arith::MulIOp::create(b, loc, *trips, constant(buffer.stride));
         continue;
       }
       MemRefType type = buffer.alloc.getType();
@@ -441,6 +443,13 @@ void Planner::rewrite(func::FuncOp layout, ArrayRef<unsigned> slotOf) {
                                         arith::ConstantIndexOp::create(b, loc, 0));
       offset = arith::SelectOp::create(b, loc, odd, offsetOf(id + 1), offset);
     }
+    if (buffer.perIteration) {
+      Value iteration = buffer.perIteration.getInductionVar(0);
+      offset = arith::AddIOp::create(
+          b, loc, offset,
+          arith::MulIOp::create(b, loc, iteration,
+                                arith::ConstantIndexOp::create(b, loc, buffer.stride)));
+    }
     auto view = memref::ViewOp::create(b, alloc.getLoc(), alloc.getType(), scratch, offset,
                                        alloc.getDynamicSizes());
     alloc.replaceAllUsesWith(view.getResult());
@@ -510,9 +519,10 @@ void Planner::remark(func::FuncOp layout, unsigned numSlots) {
                                          : std::string());
   d << ", " << planned << " buffers in " << numSlots << " slots (" << formatBytes(unshared)
     << " without reuse)";
-  if (stackBytes)
-    d << "; per-iteration temporaries of parallel loops on the stack, up to "
-      << formatBytes(stackBytes);
+  unsigned onStack = 0;
+  fn.walk([&](memref::AllocaOp) { ++onStack; });
+  if (onStack)
+    d << "; " << onStack << " per-iteration buffers of loops on the stack";
   if (heapBuffers)
     d << "; " << heapBuffers << " buffers left on the heap";
 }
@@ -548,9 +558,7 @@ struct ResPlanScratch : resc::impl::ResPlanScratchBase<ResPlanScratch> {
     DenseMap<Operation *, func::FuncOp> layoutOf;
     for (func::FuncOp fn : ordered) {
       auto outs = fn->getAttrOfType<IntegerAttr>("res.out_args");
-      Planner planner{fn, fn.getNumArguments() - unsigned(outs ? outs.getInt() : 0), layoutOf,
-                      stackLimit};
-      planner.moveParallelTemporariesToStack();
+      Planner planner{fn, fn.getNumArguments() - unsigned(outs ? outs.getInt() : 0), layoutOf};
       planner.collect();
       SmallVector<unsigned> slotOf;
       unsigned numSlots = 0;

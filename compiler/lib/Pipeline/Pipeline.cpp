@@ -47,7 +47,8 @@ std::string resc::bufferizationPipeline(bool memoryRemarks) {
                      "res-vectorize, canonicalize, cse), res-bufferize, "
                      "func.func(canonicalize, cse), drop-equivalent-buffer-results, "
                      "func.func(canonicalize), res-drop-in-place-results, "
-                     "res-hoist-kernel-allocs, res-entry-out-params, res-plan-scratch{remarks=") +
+                     "res-hoist-kernel-allocs, func.func(res-stack-temporaries), res-entry-out-params, "
+                     "res-plan-scratch{remarks=") +
          (memoryRemarks ? "true" : "false") + "}, func.func(canonicalize, cse)";
 }
 

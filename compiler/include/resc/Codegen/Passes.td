@@ -206,6 +206,25 @@ def ResEntryOutParams : Pass<"res-entry-out-params", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
 }
 
+def ResStackTemporaries : Pass<"res-stack-temporaries", "mlir::func::FuncOp"> {
+  let summary = "Put bounded buffers of loop iterations on the stack";
+  let description = [{
+    A `memref.alloc` directly in the body of an `scf.for`, `scf.forall` or
+    `scf.parallel` whose size has a constant upper bound (value bounds: a
+    per-image chunk `min(n - i, 4)`, a partial register tile) and that is
+    not yielded becomes a `memref.alloca`, and the body is wrapped in a
+    `memref.alloca_scope` so every iteration releases it. The threads of a
+    parallel loop each use their own stack, so no per-thread arena is
+    needed. The buffers of one body may take at most `limit` bytes (at
+    their bounds); larger ones stay on the heap.
+  }];
+  let options = [
+    Option<"limit", "limit", "int64_t", "1 << 20",
+           "Bytes the stack buffers of one loop body may take at most">
+  ];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def ResPlanScratch : Pass<"res-plan-scratch", "mlir::ModuleOp"> {
   let summary = "Place every buffer of an entry point in one scratch arena";
   let description = [{
@@ -220,15 +239,13 @@ def ResPlanScratch : Pass<"res-plan-scratch", "mlir::ModuleOp"> {
     symbolic: a private `<entry>__scratch_layout` function, called at the
     start of the entry and by the runtime's `scratch_bytes`, returns the
     total bytes and each slot's offset (64-byte aligned) from the entry's
-    argument dims. Per-iteration buffers of parallel loops move to the
-    stack up to `stack-limit` bytes per iteration. A call of another entry
+    argument dims. (Bounded per-iteration buffers of parallel loops are on
+    the stack already: `res-stack-temporaries`.) A call of another entry
     point passes it a slice of the arena. `remarks` prints the plan.
   }];
   let options = [
     Option<"remarks", "remarks", "bool", "false",
-           "Emit one remark per entry point describing its plan">,
-    Option<"stackLimit", "stack-limit", "int64_t", "1 << 20",
-           "Bytes per parallel-loop iteration that may live on the stack">
+           "Emit one remark per entry point describing its plan">
   ];
   let dependentDialects = [
     "mlir::memref::MemRefDialect", "mlir::arith::ArithDialect", "mlir::func::FuncDialect"
