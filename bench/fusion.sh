@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Residual fusion on and off (issue 6), side by side in one run: train_step
-# (and forward) time and peak RSS of the ResMLP and ResNet8 fixtures
-# compiled with resc's defaults and with --fuse-residual=none, and PyTorch's
-# for the same step, interleaved round by round.
+# Residual fusion and the memory plan on and off (issue 6), side by side in
+# one run: train_step (and forward) time and peak RSS of the ResMLP and
+# ResNet8 fixtures compiled with resc's defaults, with --fuse-residual=none
+# and with --memory-plan=heap, and PyTorch's for the same step, interleaved
+# round by round.
 #   bash bench/fusion.sh            # ROUNDS=3 ITERS=20 THREADS=1
 # Prints a markdown table (medians over rounds; peak RSS is the largest of
 # the rounds) and leaves bench/results/fusion-<stamp>.{md,tsv}.
@@ -23,6 +24,7 @@ CONFIGS=("resmlp 32 bench/torch_resmlp.py" "resmlp 256 bench/torch_resmlp.py"
 for m in resmlp resnet8; do
   build/bin/resc examples/$m.res -o "$WORK/$m.fused.so"
   build/bin/resc examples/$m.res --fuse-residual=none -o "$WORK/$m.plain.so"
+  build/bin/resc examples/$m.res --memory-plan=heap -o "$WORK/$m.heap.so"
 done
 
 env_for() { # impl
@@ -38,7 +40,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
   for c in "${CONFIGS[@]}"; do
     read -r m b torch <<<"$c"
     for e in $ENTRIES; do
-      for impl in fused plain torch; do
+      for impl in fused plain heap torch; do
         if [ $impl = torch ]; then
           cmd=($PY "$torch" --workload "$e" --batch "$b" --threads "$THREADS" --iters "$ITERS" --warmup "$WARMUP")
         else
@@ -63,13 +65,17 @@ with open(sys.argv[1]) as f:
     for line in f:
         r, m, e, b, impl, ms, rss = line.split()
         rows[(m, e, int(b), impl)].append((float(ms), float(rss)))
-print("| model | entry | batch | fused ms | unfused ms | unfused/fused | PyTorch ms | PyTorch/fused "
-      "| fused peak RSS MB | unfused peak RSS MB | PyTorch peak RSS MB |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+# "fused" is resc's default (fusion on, memory plan on); "unfused" turns the
+# residual fusion off, "heap" the memory plan.
+impls = ("fused", "plain", "heap", "torch")
+print("| model | entry | batch | resc ms | unfused ms | unfused/resc | heap ms | heap/resc "
+      "| PyTorch ms | PyTorch/resc | resc peak RSS MB | unfused MB | heap MB | PyTorch MB |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for (m, e, b) in sorted({k[:3] for k in rows}):
-    med = {i: statistics.median(x[0] for x in rows[(m, e, b, i)]) for i in ("fused", "plain", "torch")}
-    rss = {i: max(x[1] for x in rows[(m, e, b, i)]) for i in ("fused", "plain", "torch")}
+    med = {i: statistics.median(x[0] for x in rows[(m, e, b, i)]) for i in impls}
+    rss = {i: max(x[1] for x in rows[(m, e, b, i)]) for i in impls}
     print(f"| {m} | {e} | {b} | {med['fused']:.2f} | {med['plain']:.2f} | {med['plain']/med['fused']:.2f}x "
+          f"| {med['heap']:.2f} | {med['heap']/med['fused']:.2f}x "
           f"| {med['torch']:.2f} | {med['torch']/med['fused']:.2f}x | {rss['fused']:.0f} | {rss['plain']:.0f} "
-          f"| {rss['torch']:.0f} |")
+          f"| {rss['heap']:.0f} | {rss['torch']:.0f} |")
 PY

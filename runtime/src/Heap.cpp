@@ -1,16 +1,19 @@
 //===- Heap.cpp - keep the C heap warm between calls ----------------------===//
 //
-// Until the compile-time memory plan (one scratch arena per call) lands,
-// generated code takes its temporaries from malloc. glibc serves blocks
-// above 128 KiB with mmap and returns them with munmap, so every call of a
-// training step would fault in tens of megabytes of fresh pages again (it
-// cost more than the arithmetic). Raising the mmap and trim thresholds keeps
-// freed blocks in the heap for the next call. RESC_MALLOC_DEFAULTS=1 leaves
-// the host's allocator settings alone.
+// Compiled code takes its temporaries from the scratch arena the runtime
+// passes (docs/memory.md); each thread keeps its largest arena for the next
+// call, so a training loop faults its pages in once. The runtime still
+// allocates each call's outputs, and code compiled with --memory-plan=heap
+// mallocs every temporary: glibc serves blocks above 128 KiB with mmap and
+// returns them with munmap, so every call would fault in fresh pages again.
+// Raising the mmap and trim thresholds keeps freed blocks in the heap for
+// the next call. RESC_MALLOC_DEFAULTS=1 leaves the host's allocator
+// settings alone.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Heap.h"
+#include "Shape.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -28,4 +31,28 @@ void resc::rt::keepHeapWarm() {
     return true;
   }();
   (void)done;
+}
+
+namespace {
+/// The calling thread's scratch arena, kept between calls.
+struct ScratchCache {
+  void *data = nullptr;
+  size_t bytes = 0;
+  ~ScratchCache() { resc::rt::alignedFree(data); }
+};
+thread_local ScratchCache scratchCache;
+} // namespace
+
+void *resc::rt::threadScratch(size_t bytes) {
+  if (bytes == 0)
+    return nullptr;
+  if (scratchCache.bytes < bytes) {
+    alignedFree(scratchCache.data);
+    scratchCache.bytes = 0;
+    scratchCache.data = alignedAlloc(bytes);
+    if (!scratchCache.data)
+      return nullptr;
+    scratchCache.bytes = bytes;
+  }
+  return scratchCache.data;
 }

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Error.h"
+#include "Heap.h"
 #include "Handles.h"
 #include "Shape.h"
 
@@ -137,7 +138,7 @@ extern "C" resc_error *resc_run(const resc_model *model, const char *entryName,
   int64_t scratchBytes = desc.scratch_bytes(entryIndex, dims.data());
   void *scratch = nullptr;
   if (scratchBytes < 0 ||
-      (scratchBytes > 0 && !(scratch = alignedAlloc(static_cast<size_t>(scratchBytes))))) {
+      (scratchBytes > 0 && !(scratch = threadScratch(static_cast<size_t>(scratchBytes))))) {
     releaseOutputs(outputs, num_outputs);
     return makeError("cannot allocate %lld bytes of scratch for entry '%s' of model '%s'",
                      static_cast<long long>(scratchBytes), entry->name, desc.model_name);
@@ -152,7 +153,6 @@ extern "C" resc_error *resc_run(const resc_model *model, const char *entryName,
   resc_threads_apply(model);
   int32_t status =
       entry->fn(inputData.data(), dims.data(), outputData.data(), arena, scratch);
-  alignedFree(scratch);
   if (status == RESC_ENTRY_OK)
     return nullptr;
   releaseOutputs(outputs, num_outputs);

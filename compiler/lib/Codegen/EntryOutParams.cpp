@@ -18,6 +18,8 @@
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/BitVector.h"
 
+#include <set>
+
 namespace resc {
 #define GEN_PASS_DEF_RESENTRYOUTPARAMS
 #include "resc/Codegen/Passes.h.inc"
@@ -63,6 +65,69 @@ static memref::AllocOp replaceableBuffer(Value v, func::ReturnOp ret,
       return alloc;
   copyOps.append({alloc, copy});
   return source;
+}
+
+/// Copies of fresh buffers into disjoint slices of out-param `out` (a
+/// stacked parameter's gradient assembled from its instances) become the
+/// slices themselves: the kernels write the caller's buffer directly. `out`
+/// must be caller memory the function does not read.
+static void writeSlicesInPlace(func::FuncOp fn, Value out) {
+  SmallVector<std::pair<memref::SubViewOp, memref::CopyOp>> slices;
+  std::set<SmallVector<int64_t>> offsets;
+  for (Operation *user : out.getUsers()) {
+    auto slice = dyn_cast<memref::SubViewOp>(user);
+    if (!slice || !slice->hasOneUse())
+      return;
+    auto copy = dyn_cast<memref::CopyOp>(*slice->user_begin());
+    if (!copy || copy.getTarget() != slice.getResult() ||
+        ShapedType::isDynamicShape(slice.getStaticOffsets()) ||
+        !offsets.insert(SmallVector<int64_t>(slice.getStaticOffsets())).second)
+      return;
+    slices.push_back({slice, copy});
+  }
+  if (slices.size() < 2)
+    return;
+  Block &body = fn.getBody().front();
+  for (auto [slice, copy] : slices) {
+    Value source = copy.getSource();
+    auto expand = source.getDefiningOp<memref::ExpandShapeOp>();
+    if (expand && !expand->hasOneUse())
+      continue;
+    auto alloc = (expand ? expand.getSrc() : source).getDefiningOp<memref::AllocOp>();
+    if (!alloc || alloc->getBlock() != &body || copy->getBlock() != &body ||
+        !alloc.getType().hasStaticShape())
+      continue;
+    // The buffer is used through casts (kernel operands) before the copy.
+    bool ok = true;
+    for (Operation *user : alloc->getUsers()) {
+      if (user == expand || (!expand && user == copy))
+        continue;
+      auto cast = dyn_cast<memref::CastOp>(user);
+      ok &= cast && llvm::all_of(cast->getUsers(), [&](Operation *u) {
+              return body.findAncestorOpInBlock(*u)->isBeforeInBlock(copy);
+            });
+    }
+    MemRefType viewType = memref::SubViewOp::inferRankReducedResultType(
+        alloc.getType().getShape(), cast<MemRefType>(out.getType()), slice.getStaticOffsets(),
+        slice.getStaticSizes(), slice.getStaticStrides());
+    for (Operation *user : alloc->getUsers())
+      if (auto cast = dyn_cast<memref::CastOp>(user))
+        ok &= memref::CastOp::areCastCompatible(viewType, cast.getType());
+    if (!ok)
+      continue;
+    OpBuilder b(alloc);
+    auto view = memref::SubViewOp::create(b, alloc.getLoc(), viewType, out,
+                                          slice.getMixedOffsets(), slice.getMixedSizes(),
+                                          slice.getMixedStrides());
+    for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+      if (auto cast = dyn_cast<memref::CastOp>(user))
+        cast.getSourceMutable().assign(view);
+    copy.erase();
+    if (expand)
+      expand.erase();
+    slice.erase();
+    alloc.erase();
+  }
 }
 
 /// Rewrites `fn`'s results into trailing arguments.
@@ -133,6 +198,9 @@ static LogicalResult convert(func::FuncOp fn, ArrayRef<func::CallOp> calls) {
     replacement->setDiscardableAttrs(call->getDiscardableAttrDictionary());
     call.erase();
   }
+  for (unsigned i = 0; i < numResults; ++i)
+    if (!(updates && i < updates.size() && updates[i]))
+      writeSlicesInPlace(fn, fn.getArgument(firstOut + i));
   fn->setAttr("res.out_args", OpBuilder(fn).getI64IntegerAttr(numResults));
   fn->removeAttr("res.kept_updates");
   return success();

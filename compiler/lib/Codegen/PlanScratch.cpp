@@ -36,6 +36,8 @@
 #include "llvm/ADT/SetVector.h"
 #include "llvm/Support/Format.h"
 
+#include <map>
+
 namespace resc {
 #define GEN_PASS_DEF_RESPLANSCRATCH
 #include "resc/Codegen/Passes.h.inc"
@@ -62,6 +64,12 @@ struct Buffer {
   int64_t estimate = 0;
   bool dropped = false;    // stays on the heap
 };
+
+static Value stripCasts(Value v) {
+  while (auto cast = v.getDefiningOp<memref::CastOp>())
+    v = cast.getSource();
+  return v;
+}
 
 using AliasSets = DenseMap<Value, llvm::SmallSetVector<unsigned, 2>>;
 
@@ -108,33 +116,40 @@ static AliasSets computeAliases(func::FuncOp fn,
           for (Block &block : region)
             for (auto [k, v] : llvm::enumerate(block.getTerminator()->getOperands()))
               changed |= addAll(branch.getResult(k), v);
-      } else if (isa<func::CallOp>(op)) {
-        for (Value result : op->getResults())
-          for (Value operand : op->getOperands())
+      } else if (auto call = dyn_cast<func::CallOp>(op)) {
+        // A kernel returns one of its arguments (its output): the result
+        // is that operand. Otherwise it may be any of them.
+        auto callee =
+            SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
+        for (OpResult result : call->getResults()) {
+          if (callee && !callee.isExternal()) {
+            auto ret = cast<func::ReturnOp>(callee.getBody().back().getTerminator());
+            auto arg = dyn_cast<BlockArgument>(stripCasts(ret.getOperand(result.getResultNumber())));
+            if (arg && arg.getOwner() == &callee.getBody().front()) {
+              changed |= addAll(result, call.getOperand(arg.getArgNumber()));
+              continue;
+            }
+          }
+          for (Value operand : call->getOperands())
             changed |= addAll(result, operand);
+        }
       }
     });
   }
   return sets;
 }
 
-static Value stripCasts(Value v) {
-  while (auto cast = v.getDefiningOp<memref::CastOp>())
-    v = cast.getSource();
-  return v;
-}
-
 struct Planner {
   func::FuncOp fn;
   unsigned numPlanArgs;
   const DenseMap<Operation *, func::FuncOp> &layoutOf;
-  // What the remark reports.
-  unsigned heapBuffers = 0;
 
   SmallVector<Buffer> buffers;
   DenseMap<Operation *, SmallVector<unsigned, 2>> ids;
 
-  void collect();
+  /// `plan`: false puts nothing in the arena (calls of entries get their
+  /// own heap buffer).
+  void collect(bool plan);
   func::FuncOp buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &slotOf,
                            unsigned &numSlots);
   void rewrite(func::FuncOp layout, ArrayRef<unsigned> slotOf);
@@ -142,8 +157,20 @@ struct Planner {
 };
 
 /// Finds the buffers and their lifetimes.
-void Planner::collect() {
+void Planner::collect(bool plan) {
   Block &body = fn.getBody().front();
+  if (!plan) {
+    fn.walk([&](func::CallOp call) {
+      auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
+      if (callee && layoutOf.count(callee)) {
+        Buffer buffer;
+        buffer.call = call;
+        buffer.dropped = true;
+        buffers.push_back(buffer);
+      }
+    });
+    return;
+  }
   // Allocations in the entry or in (nests of) sequential loops.
   SmallVector<memref::AllocOp> allocs;
   fn.walk([&](memref::AllocOp alloc) {
@@ -165,11 +192,10 @@ void Planner::collect() {
     }
     for (Operation *p = alloc->getParentOp(); p != fn; p = p->getParentOp())
       if (!isa<scf::ForOp>(p)) {
-        ++heapBuffers;
         return;
       }
     if (!alloc.getType().getLayout().isIdentity()) {
-      ++heapBuffers;
+
       return;
     }
     allocs.push_back(alloc);
@@ -213,7 +239,6 @@ void Planner::collect() {
       ok &= positions == 1;
     }
     if (!ok) {
-      ++heapBuffers;
       continue;
     }
     buffer.pingPong = loop;
@@ -303,6 +328,8 @@ func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &sl
   // Byte sizes, rounded up to the alignment.
   DenseMap<Operation *, Value> allocBytes;
   for (Buffer &buffer : buffers) {
+    if (buffer.dropped)
+      continue;
     if (buffer.alloc) {
       if (Value known = allocBytes.lookup(buffer.alloc)) {
         buffer.bytes = known;
@@ -353,10 +380,8 @@ func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &sl
       buffer.bytes = func::CallOp::create(b, loc, calleeLayout, operands).getResult(0);
   }
   for (Buffer &buffer : buffers) {
-    if (buffer.dropped) {
-      ++heapBuffers;
+    if (buffer.dropped)
       continue;
-    }
     auto dimValue = [](BlockArgument, int64_t) { return kRepresentativeDim; };
     buffer.estimate = resc::evaluateSize(buffer.bytes, dimValue).value_or(int64_t(1) << 20);
   }
@@ -401,6 +426,12 @@ func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &sl
     slotOf[i] = best;
   }
   numSlots = slots.size();
+  if (getenv("RESC_DEBUG_PLAN"))
+    for (auto [i, buffer] : llvm::enumerate(buffers))
+      if (!buffer.dropped)
+        llvm::errs() << "buffer " << i << " slot " << slotOf[i] << " [" << buffer.start << ", "
+                     << buffer.end << "] est " << buffer.estimate << " "
+                     << (buffer.alloc ? buffer.alloc.getType() : Type()) << "\n";
   SmallVector<Value> results{constant(0)};
   for (Slot &slot : slots) {
     results.push_back(results.front());
@@ -502,11 +533,18 @@ void Planner::remark(func::FuncOp layout, unsigned numSlots) {
   int64_t total = resc::evaluateSize(ret.getOperand(0), dimValue).value_or(-1);
   int64_t unshared = 0;
   unsigned planned = 0;
+  // The most bytes live at one program point: what a perfect packing needs.
+  std::map<unsigned, int64_t> delta;
   for (const Buffer &buffer : buffers)
-    if (!buffer.dropped && buffer.half == 0) {
-      ++planned;
+    if (!buffer.dropped) {
+      delta[buffer.start] += buffer.estimate;
+      delta[buffer.end + 1] -= buffer.estimate;
       unshared += buffer.estimate;
+      planned += buffer.half == 0;
     }
+  int64_t live = 0, peak = 0;
+  for (auto [point, change] : delta)
+    peak = std::max(peak, live += change);
   std::string name = fn.getSymName().str();
   if (StringRef(name).starts_with("__resc_impl_"))
     name = name.substr(strlen("__resc_impl_"));
@@ -517,14 +555,15 @@ void Planner::remark(func::FuncOp layout, unsigned numSlots) {
     d << formatBytes(total) << (symbolic ? " at " + std::to_string(kRepresentativeDim) +
                                                " for each symbolic dim (pin them with -D)"
                                          : std::string());
-  d << ", " << planned << " buffers in " << numSlots << " slots (" << formatBytes(unshared)
-    << " without reuse)";
-  unsigned onStack = 0;
+  d << ", " << planned << " buffers in " << numSlots << " slots (at most "
+    << formatBytes(peak) << " live at once, " << formatBytes(unshared) << " without reuse)";
+  unsigned onStack = 0, onHeap = 0;
   fn.walk([&](memref::AllocaOp) { ++onStack; });
+  fn.walk([&](memref::AllocOp) { ++onHeap; });
   if (onStack)
     d << "; " << onStack << " per-iteration buffers of loops on the stack";
-  if (heapBuffers)
-    d << "; " << heapBuffers << " buffers left on the heap";
+  if (onHeap)
+    d << "; " << onHeap << " buffers left on the heap";
 }
 
 struct ResPlanScratch : resc::impl::ResPlanScratchBase<ResPlanScratch> {
@@ -559,7 +598,7 @@ struct ResPlanScratch : resc::impl::ResPlanScratchBase<ResPlanScratch> {
     for (func::FuncOp fn : ordered) {
       auto outs = fn->getAttrOfType<IntegerAttr>("res.out_args");
       Planner planner{fn, fn.getNumArguments() - unsigned(outs ? outs.getInt() : 0), layoutOf};
-      planner.collect();
+      planner.collect(plan);
       SmallVector<unsigned> slotOf;
       unsigned numSlots = 0;
       func::FuncOp layout = planner.buildLayout(module, slotOf, numSlots);

@@ -30,7 +30,7 @@ llvm::StringRef resc::resToLinalgPipeline() {
   return "res-convert-to-linalg, canonicalize, cse";
 }
 
-std::string resc::bufferizationPipeline(bool memoryRemarks) {
+std::string resc::bufferizationPipeline(bool memoryRemarks, bool memoryPlan) {
   // Function boundaries keep identity layouts so the entry wrappers can
   // build descriptors from plain pointers.
   // Tiles and vectors are made on tensors, where slices and loop-carried
@@ -47,9 +47,10 @@ std::string resc::bufferizationPipeline(bool memoryRemarks) {
                      "res-vectorize, canonicalize, cse), res-bufferize, "
                      "func.func(canonicalize, cse), drop-equivalent-buffer-results, "
                      "func.func(canonicalize), res-drop-in-place-results, "
-                     "res-hoist-kernel-allocs, func.func(res-stack-temporaries), res-entry-out-params, "
-                     "res-plan-scratch{remarks=") +
-         (memoryRemarks ? "true" : "false") + "}, func.func(canonicalize, cse)";
+                     "res-hoist-kernel-allocs, func.func(res-stack-temporaries{limit=") +
+         (memoryPlan ? "1048576" : "0") + "}), res-entry-out-params, res-plan-scratch{remarks=" +
+         (memoryRemarks ? "true" : "false") + " plan=" + (memoryPlan ? "true" : "false") +
+         "}, func.func(canonicalize, cse)";
 }
 
 llvm::StringRef resc::llvmLoweringPipeline() {

@@ -86,6 +86,16 @@ static cl::list<Remark> remarkKinds(
                           "one remark per entry point: its scratch arena, slots and buffers")),
     cl::CommaSeparated, cl::cat(rescCategory));
 
+enum class MemoryPlan { Arena, Heap };
+static cl::opt<MemoryPlan> memoryPlan(
+    "memory-plan", cl::desc("Where the temporaries of an entry point live"),
+    cl::init(MemoryPlan::Arena),
+    cl::values(clEnumValN(MemoryPlan::Arena, "arena",
+                          "one scratch arena per call, planned at compile time (the default)"),
+               clEnumValN(MemoryPlan::Heap, "heap",
+                          "malloc and free per buffer (for comparisons)")),
+    cl::cat(rescCategory));
+
 static cl::opt<FuseResidual> fuseResidual(
     "fuse-residual", cl::desc("Fold residual adds into contractions (res-fuse-residual)"),
     cl::init(FuseResidual::All),
@@ -191,7 +201,8 @@ static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os,
   }
   stage = timing.nest("bufferization pipeline");
   if (failed(runPipeline(module,
-                         bufferizationPipeline(llvm::is_contained(remarkKinds, Remark::Memory)),
+                         bufferizationPipeline(llvm::is_contained(remarkKinds, Remark::Memory),
+                                               memoryPlan == MemoryPlan::Arena),
                          &stage)))
     return 1;
   stage.stop();

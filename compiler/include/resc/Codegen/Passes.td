@@ -245,7 +245,10 @@ def ResPlanScratch : Pass<"res-plan-scratch", "mlir::ModuleOp"> {
   }];
   let options = [
     Option<"remarks", "remarks", "bool", "false",
-           "Emit one remark per entry point describing its plan">
+           "Emit one remark per entry point describing its plan">,
+    Option<"plan", "plan", "bool", "true",
+           "Plan the buffers; false leaves them all on the heap (for comparisons) "
+           "but still adds the scratch argument and layout function">
   ];
   let dependentDialects = [
     "mlir::memref::MemRefDialect", "mlir::arith::ArithDialect", "mlir::func::FuncDialect"

@@ -32,8 +32,9 @@ std::string fusionPipeline(FuseResidual which, bool remarks);
 /// res on tensors -> linalg/tensor/arith/math/scf on tensors.
 llvm::StringRef resToLinalgPipeline();
 /// linalg on tensors -> kernels on buffers, every buffer of an entry in its
-/// scratch arena (res-plan-scratch; `memoryRemarks` prints each plan).
-std::string bufferizationPipeline(bool memoryRemarks);
+/// scratch arena (res-plan-scratch; `memoryRemarks` prints each plan;
+/// without `memoryPlan` they stay on the heap, for comparisons).
+std::string bufferizationPipeline(bool memoryRemarks, bool memoryPlan = true);
 /// buffers -> the LLVM dialect (deallocation of what is left, loops).
 llvm::StringRef llvmLoweringPipeline();
 
