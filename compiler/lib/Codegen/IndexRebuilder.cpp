@@ -57,6 +57,8 @@ FailureOr<Value> resc::IndexRebuilder::rebuildDim(Value m, int64_t dim) {
     return failure();
   if (!type.isDynamicDim(dim))
     return Value(arith::ConstantIndexOp::create(b, m.getLoc(), type.getDimSize(dim)));
+  if (Value size = dims.lookup({m, dim}))
+    return size;
   if (Value known = map.lookupOrNull(m))
     return Value(memref::DimOp::create(b, m.getLoc(), known, dim));
   if (auto arg = dyn_cast<BlockArgument>(m)) {

@@ -31,10 +31,14 @@ public:
   mlir::FailureOr<mlir::Value> rebuildDim(mlir::Value m, int64_t dim);
   /// Each of `values` rebuilt, or failure.
   mlir::FailureOr<llvm::SmallVector<mlir::Value>> rebuildAll(mlir::ValueRange values);
+  /// Size `dim` of root `memref` is `size` (a scratch layout function's
+  /// index arguments stand for the entry's dims).
+  void mapDim(mlir::Value memref, int64_t dim, mlir::Value size) { dims[{memref, dim}] = size; }
 
 private:
   mlir::OpBuilder &b;
   mlir::IRMapping map;
+  llvm::DenseMap<std::pair<mlir::Value, int64_t>, mlir::Value> dims;
 };
 
 /// A constant upper bound of index `v` (value bounds, and the min of

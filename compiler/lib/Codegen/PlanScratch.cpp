@@ -139,6 +139,40 @@ static AliasSets computeAliases(func::FuncOp fn,
   return sets;
 }
 
+/// The dynamic dims of the first `numPlanArgs` arguments of `fn`, in order:
+/// the index arguments of its scratch layout function.
+static SmallVector<std::pair<unsigned, int64_t>> planDims(func::FuncOp fn, unsigned numPlanArgs) {
+  SmallVector<std::pair<unsigned, int64_t>> dims;
+  for (unsigned i = 0; i < numPlanArgs; ++i)
+    if (auto type = dyn_cast<MemRefType>(fn.getArgument(i).getType()))
+      for (int64_t d = 0; d < type.getRank(); ++d)
+        if (type.isDynamicDim(d))
+          dims.push_back({i, d});
+  return dims;
+}
+
+/// The number of arguments of entry `fn` before its out-params.
+static unsigned numPlanArgsOf(func::FuncOp fn) {
+  auto outs = fn->getAttrOfType<IntegerAttr>("res.out_args");
+  // The scratch argument comes last once the entry is planned.
+  bool planned = fn->hasAttr("res.scratch_layout");
+  return fn.getNumArguments() - unsigned(outs ? outs.getInt() : 0) - unsigned(planned);
+}
+
+/// The sizes the layout function of `callee` takes, for `call`, rebuilt
+/// with `rebuilder`.
+static FailureOr<SmallVector<Value>> layoutOperands(func::CallOp call, func::FuncOp callee,
+                                                    resc::IndexRebuilder &rebuilder) {
+  SmallVector<Value> sizes;
+  for (auto [arg, dim] : planDims(callee, numPlanArgsOf(callee))) {
+    FailureOr<Value> size = rebuilder.rebuildDim(call.getOperand(arg), dim);
+    if (failed(size))
+      return failure();
+    sizes.push_back(*size);
+  }
+  return sizes;
+}
+
 struct Planner {
   func::FuncOp fn;
   unsigned numPlanArgs;
@@ -313,16 +347,17 @@ func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &sl
                                   unsigned &numSlots) {
   OpBuilder mb(module.getContext());
   mb.setInsertionPointAfter(fn);
-  SmallVector<Type> argTypes(fn.getArgumentTypes().take_front(numPlanArgs));
+  SmallVector<std::pair<unsigned, int64_t>> dims = planDims(fn, numPlanArgs);
+  SmallVector<Type> argTypes(dims.size(), mb.getIndexType());
   auto layout = func::FuncOp::create(mb, fn.getLoc(), (fn.getSymName() + "__scratch_layout").str(),
                                      mb.getFunctionType(argTypes, {}));
   layout.setPrivate();
   Block *entry = layout.addEntryBlock();
   OpBuilder b = OpBuilder::atBlockBegin(entry);
   Location loc = fn.getLoc();
-  IRMapping map;
-  for (unsigned i = 0; i < numPlanArgs; ++i)
-    map.map(fn.getArgument(i), layout.getArgument(i));
+  resc::IndexRebuilder rebuilder(b, IRMapping());
+  for (auto [k, argDim] : llvm::enumerate(dims))
+    rebuilder.mapDim(fn.getArgument(argDim.first), argDim.second, layout.getArgument(k));
   auto constant = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
 
   // Byte sizes, rounded up to the alignment.
@@ -336,7 +371,6 @@ func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &sl
         continue;
       }
       if (buffer.perIteration) {
-        resc::IndexRebuilder rebuilder(b, map);
         FailureOr<Value> trips = rebuilder.rebuild(
             getValueOrCreateConstantIndexOp(b, loc, buffer.perIteration.getMixedUpperBound()[0]));
         if (failed(trips)) {
@@ -350,7 +384,6 @@ func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &sl
       int64_t fixed = (type.getElementTypeBitWidth() + 7) / 8;
       for (int64_t d : type.getShape())
         fixed *= ShapedType::isDynamic(d) ? 1 : d;
-      resc::IndexRebuilder rebuilder(b, map);
       FailureOr<SmallVector<Value>> sizes = rebuilder.rebuildAll(buffer.alloc.getDynamicSizes());
       if (failed(sizes)) {
         buffer.dropped = true;
@@ -364,25 +397,19 @@ func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &sl
       allocBytes[buffer.alloc] = buffer.bytes;
       continue;
     }
-    func::FuncOp calleeLayout = layoutOf.lookup(
-        SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(buffer.call, buffer.call.getCalleeAttr()));
-    SmallVector<Value> operands;
-    for (auto [j, type] : llvm::enumerate(calleeLayout.getArgumentTypes())) {
-      auto arg = dyn_cast<BlockArgument>(stripCasts(buffer.call.getOperand(j)));
-      if (!arg || arg.getOwner() != &fn.getBody().front() || arg.getArgNumber() >= numPlanArgs) {
-        buffer.dropped = true;
-        break;
-      }
-      Value v = layout.getArgument(arg.getArgNumber());
-      operands.push_back(v.getType() == type ? v : memref::CastOp::create(b, loc, type, v).getResult());
+    auto callee =
+        SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(buffer.call, buffer.call.getCalleeAttr());
+    FailureOr<SmallVector<Value>> sizes = layoutOperands(buffer.call, callee, rebuilder);
+    if (failed(sizes)) {
+      buffer.dropped = true;
+      continue;
     }
-    if (!buffer.dropped)
-      buffer.bytes = func::CallOp::create(b, loc, calleeLayout, operands).getResult(0);
+    buffer.bytes = func::CallOp::create(b, loc, layoutOf.lookup(callee), *sizes).getResult(0);
   }
   for (Buffer &buffer : buffers) {
     if (buffer.dropped)
       continue;
-    auto dimValue = [](BlockArgument, int64_t) { return kRepresentativeDim; };
+    auto dimValue = [](BlockArgument) { return kRepresentativeDim; };
     buffer.estimate = resc::evaluateSize(buffer.bytes, dimValue).value_or(int64_t(1) << 20);
   }
 
@@ -426,12 +453,6 @@ func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &sl
     slotOf[i] = best;
   }
   numSlots = slots.size();
-  if (getenv("RESC_DEBUG_PLAN"))
-    for (auto [i, buffer] : llvm::enumerate(buffers))
-      if (!buffer.dropped)
-        llvm::errs() << "buffer " << i << " slot " << slotOf[i] << " [" << buffer.start << ", "
-                     << buffer.end << "] est " << buffer.estimate << " "
-                     << (buffer.alloc ? buffer.alloc.getType() : Type()) << "\n";
   SmallVector<Value> results{constant(0)};
   for (Slot &slot : slots) {
     results.push_back(results.front());
@@ -452,8 +473,10 @@ void Planner::rewrite(func::FuncOp layout, ArrayRef<unsigned> slotOf) {
   (void)fn.insertArgument(fn.getNumArguments(), scratchType, {}, loc);
   Value scratch = fn.getArgument(fn.getNumArguments() - 1);
   OpBuilder b = OpBuilder::atBlockBegin(&body);
-  auto offsets = func::CallOp::create(b, loc, layout,
-                                      ValueRange(fn.getArguments().take_front(numPlanArgs)));
+  SmallVector<Value> dims;
+  for (auto [arg, dim] : planDims(fn, numPlanArgs))
+    dims.push_back(memref::DimOp::create(b, loc, fn.getArgument(arg), dim));
+  auto offsets = func::CallOp::create(b, loc, layout, dims);
   auto offsetOf = [&](unsigned id) { return offsets.getResult(1 + slotOf[id]); };
 
   for (auto [id, buffer] : llvm::enumerate(buffers)) {
@@ -499,10 +522,10 @@ void Planner::rewrite(func::FuncOp layout, ArrayRef<unsigned> slotOf) {
       slice = memref::ViewOp::create(b, loc, scratchType, scratch, offset, ValueRange{size});
     } else {
       auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
-      func::FuncOp calleeLayout = layoutOf.lookup(callee);
-      auto size = func::CallOp::create(
-          b, loc, calleeLayout,
-          ValueRange(call.getOperands().take_front(calleeLayout.getNumArguments())));
+      SmallVector<Value> sizes;
+      for (auto [arg, dim] : planDims(callee, numPlanArgsOf(callee)))
+        sizes.push_back(memref::DimOp::create(b, loc, call.getOperand(arg), dim));
+      auto size = func::CallOp::create(b, loc, layoutOf.lookup(callee), sizes);
       slice = memref::AllocOp::create(b, loc, scratchType, ValueRange{size.getResult(0)},
                                       b.getI64IntegerAttr(kAlign));
     }
@@ -526,7 +549,7 @@ static std::string formatBytes(int64_t bytes) {
 void Planner::remark(func::FuncOp layout, unsigned numSlots) {
   auto ret = cast<func::ReturnOp>(layout.getBody().back().getTerminator());
   bool symbolic = false;
-  auto dimValue = [&](BlockArgument, int64_t) {
+  auto dimValue = [&](BlockArgument) {
     symbolic = true;
     return kRepresentativeDim;
   };
@@ -596,8 +619,7 @@ struct ResPlanScratch : resc::impl::ResPlanScratchBase<ResPlanScratch> {
     }
     DenseMap<Operation *, func::FuncOp> layoutOf;
     for (func::FuncOp fn : ordered) {
-      auto outs = fn->getAttrOfType<IntegerAttr>("res.out_args");
-      Planner planner{fn, fn.getNumArguments() - unsigned(outs ? outs.getInt() : 0), layoutOf};
+      Planner planner{fn, numPlanArgsOf(fn), layoutOf};
       planner.collect(plan);
       SmallVector<unsigned> slotOf;
       unsigned numSlots = 0;

@@ -4,7 +4,6 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/SymbolTable.h"
 
 using namespace mlir;
@@ -12,11 +11,12 @@ using namespace mlir;
 namespace {
 
 /// Folds a layout-function value bottom-up, each value once per call
-/// context. `Leaf` maps a dynamic dim of an outermost argument, `Combine`
-/// an arithmetic op (null for a constant) over its operands' results.
+/// context. `Leaf` maps an argument of the outermost function (a dim),
+/// `Combine` an arithmetic op (null for a constant) over its operands'
+/// results.
 template <typename T> class Folder {
 public:
-  using Leaf = llvm::function_ref<std::optional<T>(BlockArgument, int64_t)>;
+  using Leaf = llvm::function_ref<std::optional<T>(BlockArgument)>;
   using Combine = llvm::function_ref<std::optional<T>(Operation *, ArrayRef<T>, int64_t)>;
   Folder(Leaf leaf, Combine combine) : leaf(leaf), combine(combine) {}
 
@@ -34,11 +34,19 @@ private:
   std::optional<T> compute(Value v) {
     if (auto constant = getConstantIntValue(v))
       return combine(nullptr, {}, *constant);
+    // An argument: of the outermost function a leaf, of a callee the
+    // operand of the call in progress.
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      if (stack.empty())
+        return leaf(arg);
+      func::CallOp call = stack.pop_back_val();
+      std::optional<T> r = fold(call.getOperand(arg.getArgNumber()));
+      stack.push_back(call);
+      return r;
+    }
     Operation *def = v.getDefiningOp();
     if (!def)
       return std::nullopt;
-    if (auto dim = dyn_cast<memref::DimOp>(def))
-      return foldDim(dim);
     if (auto call = dyn_cast<func::CallOp>(def)) {
       auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
       if (!callee || callee.isExternal())
@@ -59,30 +67,6 @@ private:
     return combine(def, operands, 0);
   }
 
-  /// A dim of an argument: a constant, or followed through the calls in
-  /// progress (a callee's argument is the caller's operand) to the
-  /// outermost function.
-  std::optional<T> foldDim(memref::DimOp dim) {
-    std::optional<int64_t> index = dim.getConstantIndex();
-    if (!index)
-      return std::nullopt;
-    auto strip = [](Value v) {
-      while (auto cast = v.getDefiningOp<memref::CastOp>())
-        v = cast.getSource();
-      return v;
-    };
-    Value source = strip(dim.getSource());
-    auto type = cast<MemRefType>(source.getType());
-    if (!type.isDynamicDim(*index))
-      return combine(nullptr, {}, type.getDimSize(*index));
-    auto arg = dyn_cast<BlockArgument>(source);
-    for (auto it = stack.rbegin(); arg && it != stack.rend(); ++it)
-      arg = dyn_cast<BlockArgument>(strip(it->getOperand(arg.getArgNumber())));
-    if (!arg)
-      return std::nullopt;
-    return leaf(arg, *index);
-  }
-
   Leaf leaf;
   Combine combine;
   SmallVector<func::CallOp> stack;
@@ -92,9 +76,7 @@ private:
 } // namespace
 
 std::optional<int64_t> resc::evaluateSize(Value v, DimValueFn dimValue) {
-  auto leaf = [&](BlockArgument arg, int64_t dim) -> std::optional<int64_t> {
-    return dimValue(arg, dim);
-  };
+  auto leaf = [&](BlockArgument arg) -> std::optional<int64_t> { return dimValue(arg); };
   auto combine = [](Operation *op, ArrayRef<int64_t> a, int64_t constant) -> std::optional<int64_t> {
     if (!op)
       return constant;
@@ -123,8 +105,8 @@ std::optional<int64_t> resc::evaluateSize(Value v, DimValueFn dimValue) {
 
 std::optional<std::string> resc::printSizeAsC(Value v, DimNameFn dimName, std::string &body) {
   unsigned next = 0;
-  auto leaf = [&](BlockArgument arg, int64_t dim) -> std::optional<std::string> {
-    std::string name = dimName(arg, dim);
+  auto leaf = [&](BlockArgument arg) -> std::optional<std::string> {
+    std::string name = dimName(arg);
     if (name.empty())
       return std::nullopt;
     return name;

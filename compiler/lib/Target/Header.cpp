@@ -120,11 +120,14 @@ mlir::LogicalResult resc::emitHeader(const ModelABI &abi, mlir::ModuleOp module,
       return mlir::failure();
     }
     auto ret = llvm::cast<mlir::func::ReturnOp>(layout.getBody().back().getTerminator());
-    auto dimName = [&](mlir::BlockArgument arg, int64_t dim) -> std::string {
-      unsigned j = arg.getArgNumber();
-      if (j < e.inputs.size() && e.inputs[j].shape[dim] < 0)
-        return abi.dims[-e.inputs[j].shape[dim] - 1];
-      return "";
+    // The layout function takes the entry inputs' dynamic dims in order.
+    std::vector<std::string> argNames;
+    for (const ABITensor &t : e.inputs)
+      for (int64_t d : t.shape)
+        if (d < 0)
+          argNames.push_back(abi.dims[-d - 1]);
+    auto dimName = [&](mlir::BlockArgument arg) -> std::string {
+      return arg.getArgNumber() < argNames.size() ? argNames[arg.getArgNumber()] : "";
     };
     std::string body;
     std::optional<std::string> bytes = printSizeAsC(ret.getOperand(0), dimName, body);

@@ -89,7 +89,11 @@ private:
   void pushPlanArgs(IRBuilder<> &b, const ABIEntry &entry, llvm::ArrayRef<llvm::Value *> dims,
                     llvm::ArrayRef<llvm::Value *> inputPtrs, llvm::Value *params,
                     llvm::SmallVectorImpl<llvm::Value *> &args);
-  /// The scratch bytes `layout` computes for `args`.
+  /// The layout function's arguments: the inputs' symbolic dims in order
+  /// (parameter shapes are static).
+  llvm::SmallVector<llvm::Value *> layoutArgs(IRBuilder<> &b, const ABIEntry &entry,
+                                              llvm::ArrayRef<llvm::Value *> dims);
+  /// The scratch bytes `layout` computes for `args` (null on a mismatch).
   llvm::Value *callLayout(IRBuilder<> &b, llvm::Function *layout,
                           llvm::ArrayRef<llvm::Value *> args);
   void emitRangeCheck(IRBuilder<> &b, llvm::Function *fn, const ABIEntry &entry,
@@ -218,8 +222,20 @@ void Emitter::pushPlanArgs(IRBuilder<> &b, const ABIEntry &entry,
   }
 }
 
+llvm::SmallVector<llvm::Value *> Emitter::layoutArgs(IRBuilder<> &b, const ABIEntry &entry,
+                                                     llvm::ArrayRef<llvm::Value *> dims) {
+  llvm::SmallVector<llvm::Value *> args;
+  for (const ABITensor &t : entry.inputs)
+    for (int64_t d : t.shape)
+      if (d < 0)
+        args.push_back(dims[-d - 1]);
+  return args;
+}
+
 llvm::Value *Emitter::callLayout(IRBuilder<> &b, llvm::Function *layout,
                                  llvm::ArrayRef<llvm::Value *> args) {
+  if (args.size() != layout->arg_size())
+    return nullptr;
   llvm::Value *result = b.CreateCall(layout, args);
   // One slot or more: {total, offsets...}; none: the total alone.
   if (result->getType()->isStructTy())
@@ -250,7 +266,6 @@ bool Emitter::emitWrapper(const ABIEntry &entry, llvm::ArrayRef<unsigned> kept,
 
   llvm::SmallVector<llvm::Value *> args;
   pushPlanArgs(b, entry, dims, inputPtrs, params, args);
-  size_t numPlanArgs = args.size();
   // The buffers the results go to (res-entry-out-params): an output, the
   // gradient arena's slot, or the parameter's arena slot.
   for (unsigned original : kept) {
@@ -273,7 +288,9 @@ bool Emitter::emitWrapper(const ABIEntry &entry, llvm::ArrayRef<unsigned> kept,
   }
   // The scratch arena: the caller's, or one allocated here when it passed
   // NULL (the header's typed wrappers do).
-  llvm::Value *scratchBytes = callLayout(b, layout, llvm::ArrayRef(args).take_front(numPlanArgs));
+  llvm::Value *scratchBytes = callLayout(b, layout, layoutArgs(b, entry, dims));
+  if (!scratchBytes)
+    return false;
   llvm::Value *given = fn->getArg(4);
   llvm::BasicBlock *before = b.GetInsertBlock();
   auto *allocBB = llvm::BasicBlock::Create(ctx, "scratch.alloc", fn);
@@ -334,8 +351,7 @@ void Emitter::emitMetadata(llvm::ArrayRef<llvm::Function *> layouts) {
     dimNames = new llvm::GlobalVariable(m, t, true, llvm::GlobalValue::PrivateLinkage,
                                         llvm::ConstantArray::get(t, names), ".resc.dims");
   }
-  // scratch_bytes(entry, dims): the entry's layout function on descriptors
-  // that carry only the dims (it reads no data).
+  // scratch_bytes(entry, dims): the entry's layout function on its dims.
   auto *scratchTy = llvm::FunctionType::get(i64, {i32, ptr}, false);
   auto *scratch = llvm::Function::Create(scratchTy, llvm::GlobalValue::InternalLinkage,
                                          "__resc_scratch_bytes", m);
@@ -349,10 +365,8 @@ void Emitter::emitMetadata(llvm::ArrayRef<llvm::Function *> layouts) {
     llvm::SmallVector<llvm::Value *> dims;
     for (size_t k = 0; k < abi.dims.size(); ++k)
       dims.push_back(eb.CreateLoad(i64, eb.CreateConstGEP1_64(i64, scratch->getArg(1), k), "dim"));
-    llvm::SmallVector<llvm::Value *> nulls(e.inputs.size(), llvm::ConstantPointerNull::get(ptr));
-    llvm::SmallVector<llvm::Value *> args;
-    pushPlanArgs(eb, e, dims, nulls, llvm::ConstantPointerNull::get(ptr), args);
-    eb.CreateRet(callLayout(eb, layouts[i], args));
+    llvm::Value *bytes = callLayout(eb, layouts[i], layoutArgs(eb, e, dims));
+    eb.CreateRet(bytes ? bytes : eb.getInt64(-1));
   }
   IRBuilder<> ub(unknown);
   ub.CreateRet(ub.getInt64(-1));

@@ -1,7 +1,7 @@
 //===- SizeExpr.h - read a scratch-size computation -------------*- C++ -*-===//
 //
 // A scratch layout function (res-plan-scratch) computes sizes and offsets
-// with index arithmetic over the dims of its memref arguments. These
+// with index arithmetic over its index arguments (the entry's dynamic dims). These
 // helpers evaluate such a value for given dims (the plan's size estimates,
 // the memory remark) and write it as C statements (the header's
 // <Model>_<entry>_scratch_bytes functions).
@@ -19,11 +19,12 @@
 
 namespace resc {
 
-/// The value of dynamic dim `dim` of argument `arg` of the outermost
-/// function (calls to other layout functions are followed to it).
-using DimValueFn = llvm::function_ref<int64_t(mlir::BlockArgument arg, int64_t dim)>;
+/// The value of argument `arg` of the outermost layout function (one
+/// dynamic dim of the entry; calls of other layout functions are followed
+/// to it).
+using DimValueFn = llvm::function_ref<int64_t(mlir::BlockArgument arg)>;
 /// The C spelling of that dim (a symbolic dim's name), or "" if it has none.
-using DimNameFn = llvm::function_ref<std::string(mlir::BlockArgument arg, int64_t dim)>;
+using DimNameFn = llvm::function_ref<std::string(mlir::BlockArgument arg)>;
 
 /// `v` evaluated, or nullopt for an op the evaluator does not know.
 std::optional<int64_t> evaluateSize(mlir::Value v, DimValueFn dimValue);
