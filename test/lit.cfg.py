@@ -16,6 +16,7 @@ config.substitutions.append(("%examples", os.path.join(config.resc_src_root, "ex
 config.substitutions.append(("%bench", os.path.join(config.resc_src_root, "bench")))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%resc_obj_root", config.resc_obj_root))
+config.substitutions.append(("%resc_include", os.path.join(config.resc_src_root, "runtime", "include")))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
