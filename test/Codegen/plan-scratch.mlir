@@ -4,9 +4,10 @@
 // RUN: res-opt %s --allow-unregistered-dialect --res-plan-scratch | FileCheck %s
 // RUN: res-opt %s --allow-unregistered-dialect --res-plan-scratch=remarks=true -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
 // RUN: res-opt %s --allow-unregistered-dialect --res-plan-scratch=plan=false | FileCheck %s --check-prefix=HEAP
+// RUN: res-opt %s --allow-unregistered-dialect --res-plan-scratch --canonicalize --cse | FileCheck %s --check-prefix=PACK
 
-// REMARK: remark: memory plan of callee: scratch arena 1.0 KiB at 64 for each symbolic dim (pin them with -D), 1 buffers in 1 slots (at most 1.0 KiB live at once, 1.0 KiB without reuse)
-// REMARK: remark: memory plan of entry: scratch arena 256.0 MiB at 64 for each symbolic dim (pin them with -D), 7 buffers in 5 slots (at most 256.0 MiB live at once, 256.0 MiB without reuse)
+// REMARK: remark: memory plan of callee: scratch arena 1.0 KiB at 64 for each symbolic dim (pin them with -D), 1 buffers at 1 offsets (at most 1.0 KiB live at once, 1.0 KiB without reuse)
+// REMARK: remark: memory plan of entry: scratch arena 256.0 MiB at 64 for each symbolic dim (pin them with -D), 7 buffers at 5 offsets (at most 256.0 MiB live at once, 256.0 MiB without reuse)
 
 // CHECK-LABEL: func.func @callee(
 // CHECK-SAME: %[[X:[a-z0-9_]+]]: memref<?x4xf32>, %{{.*}}: memref<f32>, %[[S:[a-z0-9_]+]]: memref<?xi8>)
@@ -85,5 +86,35 @@ func.func @entry(%x: memref<?x4xf32>, %out: memref<f32>) attributes {res.out_arg
     "test.use"(%p, %h) : (memref<1024x1024xf32>, memref<?x4xf32>) -> ()
   }
   call @callee(%h, %out) : (memref<?x4xf32>, memref<f32>) -> ()
+  return
+}
+
+// Sizes that are one multiple of N each are packed by offset, in units of
+// N (exact for every N): %b and %c take %a's place side by side, 128 * N
+// bytes in all; slots would need 192 * N (%b in %a's slot, %c in a new one).
+// PACK-LABEL: func.func @packed(
+// PACK: %[[L:.*]]:4 = call @packed__scratch_layout
+// PACK: memref.view %{{.*}}[%[[L]]#1]{{.*}} to memref<?x32xf32>
+// PACK: memref.view %{{.*}}[%[[L]]#2]{{.*}} to memref<?x16xf32>
+// PACK: memref.view %{{.*}}[%[[L]]#3]{{.*}} to memref<?x16xf32>
+// PACK-LABEL: func.func private @packed__scratch_layout(
+// PACK-SAME: %[[N:[a-z0-9_]+]]: index) -> (index, index, index, index)
+// PACK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// PACK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// PACK-DAG: %[[C128:.*]] = arith.constant 128 : index
+// PACK-DAG: %[[HALF:.*]] = arith.muli %[[N]], %[[C64]] : index
+// PACK-DAG: %[[TOTAL:.*]] = arith.muli %[[N]], %[[C128]] : index
+// PACK: return %[[TOTAL]], %[[C0]], %[[C0]], %[[HALF]] : index, index, index, index
+func.func @packed(%x: memref<?x4xf32>) {
+  %c0 = arith.constant 0 : index
+  %n = memref.dim %x, %c0 : memref<?x4xf32>
+  %a = memref.alloc(%n) {alignment = 64 : i64} : memref<?x32xf32>
+  "test.compute"(%x, %a) : (memref<?x4xf32>, memref<?x32xf32>) -> ()
+  "test.use"(%a) : (memref<?x32xf32>) -> ()
+  %b = memref.alloc(%n) {alignment = 64 : i64} : memref<?x16xf32>
+  "test.compute"(%x, %b) : (memref<?x4xf32>, memref<?x16xf32>) -> ()
+  %c = memref.alloc(%n) {alignment = 64 : i64} : memref<?x16xf32>
+  "test.compute"(%x, %c) : (memref<?x4xf32>, memref<?x16xf32>) -> ()
+  "test.use"(%b, %c) : (memref<?x16xf32>, memref<?x16xf32>) -> ()
   return
 }

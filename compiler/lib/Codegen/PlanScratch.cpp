@@ -60,7 +60,8 @@ struct Buffer {
   scf::ForallOp perIteration; // one piece of `stride` bytes per iteration
   int64_t stride = 0;
   unsigned start = ~0u, end = 0;
-  Value bytes;             // in the layout function
+  Value bytes;             // in the layout function, rounded up to kAlign
+  Value raw;               // the same before rounding (allocations only)
   int64_t estimate = 0;
   bool dropped = false;    // stays on the heap
 };
@@ -69,6 +70,41 @@ static Value stripCasts(Value v) {
   while (auto cast = v.getDefiningOp<memref::CastOp>())
     v = cast.getSource();
   return v;
+}
+
+/// A size as a polynomial of the layout function's arguments: sorted
+/// argument indices (a monomial) to coefficients.
+using Monomial = SmallVector<unsigned, 2>;
+using Poly = std::map<Monomial, int64_t>;
+
+static std::optional<Poly> polyOf(Value v) {
+  if (std::optional<int64_t> c = getConstantIntValue(v))
+    return Poly{{Monomial(), *c}};
+  if (auto arg = dyn_cast<BlockArgument>(v))
+    return Poly{{Monomial{arg.getArgNumber()}, 1}};
+  Operation *def = v.getDefiningOp();
+  if (!isa_and_nonnull<arith::AddIOp, arith::MulIOp>(def))
+    return std::nullopt;
+  std::optional<Poly> lhs = polyOf(def->getOperand(0)), rhs = polyOf(def->getOperand(1));
+  if (!lhs || !rhs)
+    return std::nullopt;
+  Poly out;
+  if (isa<arith::AddIOp>(def)) {
+    out = *lhs;
+    for (auto &[m, c] : *rhs)
+      out[m] += c;
+  } else {
+    for (auto &[m1, c1] : *lhs)
+      for (auto &[m2, c2] : *rhs) {
+        Monomial m = m1;
+        m.append(m2.begin(), m2.end());
+        llvm::sort(m);
+        out[m] += c1 * c2;
+      }
+  }
+  for (auto it = out.begin(); it != out.end();)
+    it = it->second == 0 ? out.erase(it) : std::next(it);
+  return out;
 }
 
 using AliasSets = DenseMap<Value, llvm::SmallSetVector<unsigned, 2>>;
@@ -361,13 +397,14 @@ func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &sl
   auto constant = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
 
   // Byte sizes, rounded up to the alignment.
-  DenseMap<Operation *, Value> allocBytes;
+  DenseMap<Operation *, Value> allocBytes, rawBytes;
   for (Buffer &buffer : buffers) {
     if (buffer.dropped)
       continue;
     if (buffer.alloc) {
       if (Value known = allocBytes.lookup(buffer.alloc)) {
         buffer.bytes = known;
+        buffer.raw = rawBytes.lookup(buffer.alloc);
         continue;
       }
       if (buffer.perIteration) {
@@ -392,9 +429,11 @@ func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &sl
       Value bytes = constant(fixed);
       for (Value s : *sizes)
         bytes = arith::MulIOp::create(b, loc, bytes, s);
+      buffer.raw = bytes;
       bytes = arith::CeilDivUIOp::create(b, loc, bytes, constant(kAlign));
       buffer.bytes = arith::MulIOp::create(b, loc, bytes, constant(kAlign));
       allocBytes[buffer.alloc] = buffer.bytes;
+      rawBytes[buffer.alloc] = buffer.raw;
       continue;
     }
     auto callee =
@@ -413,51 +452,137 @@ func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &sl
     buffer.estimate = resc::evaluateSize(buffer.bytes, dimValue).value_or(int64_t(1) << 20);
   }
 
-  // Slots: in order of first use, each buffer joins the free slot that
-  // wastes least (by the estimates) or opens a new one.
+  // Two plans, and the one smaller by the estimates is taken:
+  // - by offset: buffers whose size is one monomial of the dims (c * N,
+  //   c * N * T, or a constant) are packed among those of the same
+  //   monomial, in units of it (exact for every value of the dims), greedy
+  //   by size: each buffer, largest first, at the lowest offset free of the
+  //   placed buffers whose lifetimes overlap its own. Other sizes (a called
+  //   entry's arena, per-iteration pieces) get slots as below.
+  // - by slot: in order of first use, each buffer joins the free slot that
+  //   wastes least by the estimates, or opens a new one; a slot is as large
+  //   as its largest buffer. Better when many monomials mix (attention's
+  //   N*T*T scores beside N*T*C activations).
+  SmallVector<unsigned> live;
+  for (unsigned i = 0; i < buffers.size(); ++i)
+    if (!buffers[i].dropped)
+      live.push_back(i);
+  std::map<Monomial, SmallVector<unsigned>> classes;
+  SmallVector<int64_t> units(buffers.size(), 0);
+  SmallVector<unsigned> opaque;
+  for (unsigned i : live) {
+    std::optional<Poly> poly = buffers[i].raw ? polyOf(buffers[i].raw) : std::nullopt;
+    if (poly && poly->size() == 1 && poly->begin()->second > 0) {
+      units[i] = llvm::alignTo(poly->begin()->second, kAlign);
+      classes[poly->begin()->first].push_back(i);
+    } else {
+      opaque.push_back(i);
+    }
+  }
+  auto overlaps = [&](unsigned a, unsigned c) {
+    return buffers[a].start <= buffers[c].end && buffers[c].start <= buffers[a].end;
+  };
+  SmallVector<int64_t> at(buffers.size(), -1);
+  std::map<Monomial, int64_t> extents;
+  int64_t byOffset = 0;
+  for (auto &[monomial, ids] : classes) {
+    llvm::stable_sort(ids, [&](unsigned a, unsigned c) { return units[a] > units[c]; });
+    int64_t extent = 0;
+    for (auto [k, id] : llvm::enumerate(ids)) {
+      SmallVector<std::pair<int64_t, int64_t>> taken;
+      for (unsigned other : ArrayRef<unsigned>(ids).take_front(k))
+        if (overlaps(id, other))
+          taken.push_back({at[other], at[other] + units[other]});
+      llvm::sort(taken);
+      int64_t offset = 0;
+      for (auto [begin, end] : taken) {
+        if (begin >= offset + units[id])
+          break;
+        offset = std::max(offset, end);
+      }
+      at[id] = offset;
+      extent = std::max(extent, offset + units[id]);
+    }
+    extents[monomial] = extent;
+    int64_t scale = 1;
+    for (size_t k = 0; k < monomial.size(); ++k)
+      scale *= kRepresentativeDim;
+    byOffset += extent * scale;
+  }
   struct Slot {
     unsigned end;
     int64_t estimate;
-    Value bytes;
+    SmallVector<unsigned> members;
   };
-  SmallVector<Slot> slots;
-  SmallVector<unsigned> byStart;
-  for (unsigned i = 0; i < buffers.size(); ++i)
-    if (!buffers[i].dropped)
-      byStart.push_back(i);
-  llvm::stable_sort(byStart, [&](unsigned a, unsigned c) { return buffers[a].start < buffers[c].start; });
-  slotOf.assign(buffers.size(), ~0u);
-  for (unsigned i : byStart) {
-    Buffer &buffer = buffers[i];
-    int64_t bestCost = buffer.estimate; // a new slot
-    unsigned best = ~0u;
-    for (auto [s, slot] : llvm::enumerate(slots)) {
-      if (slot.end >= buffer.start)
-        continue;
-      int64_t cost = std::abs(slot.estimate - buffer.estimate);
-      if (cost < bestCost || (cost == bestCost && best == ~0u)) {
-        bestCost = cost;
-        best = s;
+  auto slotPlan = [&](SmallVector<unsigned> ids, int64_t &total) {
+    SmallVector<Slot> slots;
+    llvm::stable_sort(ids, [&](unsigned a, unsigned c) { return buffers[a].start < buffers[c].start; });
+    for (unsigned i : ids) {
+      Buffer &buffer = buffers[i];
+      int64_t bestCost = buffer.estimate; // a new slot
+      unsigned best = ~0u;
+      for (auto [k, slot] : llvm::enumerate(slots)) {
+        if (slot.end >= buffer.start)
+          continue;
+        int64_t cost = std::abs(slot.estimate - buffer.estimate);
+        if (cost < bestCost || (cost == bestCost && best == ~0u)) {
+          bestCost = cost;
+          best = k;
+        }
       }
+      if (best == ~0u) {
+        slots.push_back({buffer.end, buffer.estimate, {i}});
+        continue;
+      }
+      slots[best].end = buffer.end;
+      slots[best].estimate = std::max(slots[best].estimate, buffer.estimate);
+      slots[best].members.push_back(i);
     }
-    if (best == ~0u) {
-      slots.push_back({buffer.end, buffer.estimate, buffer.bytes});
-      slotOf[i] = slots.size() - 1;
-      continue;
-    }
-    Slot &slot = slots[best];
-    slot.end = buffer.end;
-    slot.estimate = std::max(slot.estimate, buffer.estimate);
-    if (slot.bytes != buffer.bytes)
-      slot.bytes = arith::MaxUIOp::create(b, loc, slot.bytes, buffer.bytes);
-    slotOf[i] = best;
-  }
-  numSlots = slots.size();
+    total = 0;
+    for (Slot &slot : slots)
+      total += slot.estimate;
+    return slots;
+  };
+  int64_t opaqueTotal = 0, allTotal = 0;
+  SmallVector<Slot> opaqueSlots = slotPlan(opaque, opaqueTotal);
+  SmallVector<Slot> allSlots = slotPlan(live, allTotal);
+  bool offsets = byOffset + opaqueTotal <= allTotal;
+
   SmallVector<Value> results{constant(0)};
-  for (Slot &slot : slots) {
-    results.push_back(results.front());
-    results.front() = arith::AddIOp::create(b, loc, results.front(), slot.bytes);
+  DenseMap<Value, unsigned> resultOf;
+  auto offsetResult = [&](Value offset) {
+    auto [it, added] = resultOf.try_emplace(offset, results.size());
+    if (added)
+      results.push_back(offset);
+    return it->second - 1;
+  };
+  slotOf.assign(buffers.size(), ~0u);
+  if (offsets) {
+    for (auto &[monomial, ids] : classes) {
+      // base + offset * monomial, then the region's size.
+      Value scale = constant(1);
+      for (unsigned arg : monomial)
+        scale = arith::MulIOp::create(b, loc, scale, layout.getArgument(arg));
+      Value base = results.front();
+      for (unsigned id : ids)
+        slotOf[id] = offsetResult(arith::AddIOp::create(
+            b, loc, base, arith::MulIOp::create(b, loc, constant(at[id]), scale)));
+      results.front() = arith::AddIOp::create(
+          b, loc, base, arith::MulIOp::create(b, loc, constant(extents[monomial]), scale));
+    }
   }
+  for (Slot &slot : offsets ? opaqueSlots : allSlots) {
+    Value bytes;
+    for (unsigned id : slot.members)
+      bytes = !bytes || bytes == buffers[id].bytes
+                  ? buffers[id].bytes
+                  : arith::MaxUIOp::create(b, loc, bytes, buffers[id].bytes).getResult();
+    unsigned result = offsetResult(results.front());
+    for (unsigned id : slot.members)
+      slotOf[id] = result;
+    results.front() = arith::AddIOp::create(b, loc, results.front(), bytes);
+  }
+  numSlots = results.size() - 1;
   func::ReturnOp::create(b, loc, results);
   layout.setFunctionType(
       b.getFunctionType(argTypes, SmallVector<Type>(results.size(), b.getIndexType())));
@@ -578,7 +703,7 @@ void Planner::remark(func::FuncOp layout, unsigned numSlots) {
     d << formatBytes(total) << (symbolic ? " at " + std::to_string(kRepresentativeDim) +
                                                " for each symbolic dim (pin them with -D)"
                                          : std::string());
-  d << ", " << planned << " buffers in " << numSlots << " slots (at most "
+  d << ", " << planned << " buffers at " << numSlots << " offsets (at most "
     << formatBytes(peak) << " live at once, " << formatBytes(unshared) << " without reuse)";
   unsigned onStack = 0, onHeap = 0;
   fn.walk([&](memref::AllocaOp) { ++onStack; });

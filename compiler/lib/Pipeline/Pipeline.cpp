@@ -14,8 +14,9 @@
 
 using namespace mlir;
 
-llvm::StringRef resc::trainingPipeline() {
-  return "res-decompose, res-derive-backward, res-build-train-step, canonicalize, cse";
+std::string resc::trainingPipeline(bool keptRemarks) {
+  return std::string("res-decompose, res-derive-backward{remarks=") +
+         (keptRemarks ? "true" : "false") + "}, res-build-train-step, canonicalize, cse";
 }
 
 std::string resc::fusionPipeline(FuseResidual which, bool remarks) {

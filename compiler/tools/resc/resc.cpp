@@ -174,7 +174,8 @@ static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os,
                  mlir::TimingScope &timing) {
   // Gradients are derived in the res dialect, before anything is lowered.
   mlir::TimingScope stage = timing.nest("training pipeline");
-  if (failed(runPipeline(module, trainingPipeline(), &stage)))
+  if (failed(runPipeline(module, trainingPipeline(llvm::is_contained(remarkKinds, Remark::Memory)),
+                         &stage)))
     return 1;
   stage.stop();
   stage = timing.nest("fusion pipeline");

@@ -103,7 +103,16 @@ def ResDeriveBackward : Pass<"res-derive-backward", "::mlir::ModuleOp"> {
 
     Example: for `%y = res.relu %x` with adjoint `%dy`, the op contributes
     `%dx = res.relu_grad %x, %dy` to the adjoint of `%x`.
+
+    With `remarks`, one remark per source expression whose value the
+    backward pass reads (an activation kept for backward): how many
+    tensors (repeat instances) of which type, and their bytes per unit of
+    the dynamic dims (per sample).
   }];
+  let options = [
+    Option<"remarks", "remarks", "bool", "false",
+           "Report the primal values kept for the backward pass">
+  ];
 }
 
 def ResBuildTrainStep : Pass<"res-build-train-step", "::mlir::ModuleOp"> {

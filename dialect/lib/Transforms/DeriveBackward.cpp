@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "llvm/ADT/MapVector.h"
 #include "res/Passes.h"
 #include "res/ResOps.h"
 #include "res/Transforms.h"
@@ -40,7 +41,8 @@ Value zerosLike(OpBuilder &b, Location loc, Type type) {
 
 class Differentiator {
 public:
-  Differentiator(func::FuncOp grad) : grad(grad), b(grad.getContext()) {}
+  Differentiator(func::FuncOp grad, bool remarks)
+      : grad(grad), b(grad.getContext()), remarks(remarks) {}
 
   LogicalResult run() {
     Block &body = grad.getBody().front();
@@ -72,6 +74,8 @@ public:
     for (Operation *op : llvm::reverse(primal))
       if (failed(visit(op)))
         return failure();
+    if (remarks)
+      reportKept(primal);
     for (BlockArgument arg : grad.getArguments())
       assembleStack(arg, loc);
 
@@ -104,6 +108,31 @@ public:
   }
 
 private:
+  /// One remark per source location of primal values the adjoint ops read.
+  void reportKept(ArrayRef<Operation *> primal) {
+    llvm::DenseSet<Operation *> isPrimal(primal.begin(), primal.end());
+    llvm::MapVector<Location, std::pair<Type, int64_t>> kept;
+    for (Operation *op : primal)
+      for (Value r : isa<InstanceOp>(op) ? ValueRange() : op->getResults()) // parameter views
+        if (isFloatTensor(r) && llvm::any_of(r.getUsers(), [&](Operation *user) {
+              return !isPrimal.contains(user) && !isa<func::ReturnOp>(user);
+            })) {
+          auto &entry = kept[op->getLoc()];
+          entry.first = r.getType();
+          ++entry.second;
+        }
+    for (auto &[loc, what] : kept) {
+      auto type = cast<RankedTensorType>(what.first);
+      int64_t bytes = type.getElementTypeBitWidth() / 8;
+      for (int64_t d : type.getShape())
+        bytes *= ShapedType::isDynamic(d) ? 1 : d;
+      InFlightDiagnostic d = emitRemark(loc) << "kept for backward: " << what.second << " x "
+                                             << type << ", " << bytes << " bytes each";
+      if (!type.hasStaticShape())
+        d << " per sample";
+    }
+  }
+
   /// adjoint[v] += g. The sum is marked `res.adjoint_sum` (res-fuse-residual
   /// may fold it into the contraction that produced `g`), and when `v` is a
   /// residual block's input, with the residual add's location for remarks.
@@ -217,9 +246,11 @@ private:
   llvm::DenseMap<Value, Value> adjoint;
   llvm::DenseMap<Value, llvm::DenseMap<int64_t, Value>> instanceGrads;
   llvm::DenseMap<Value, std::optional<Location>> residualOf;
+  bool remarks;
 };
 
 struct ResDeriveBackward : res::impl::ResDeriveBackwardBase<ResDeriveBackward> {
+  using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<func::FuncOp> losses;
@@ -242,7 +273,7 @@ struct ResDeriveBackward : res::impl::ResDeriveBackwardBase<ResDeriveBackward> {
       // One mask per dropout instance, shared with its adjoint.
       int64_t site = 0;
       grad.walk([&](DropoutOp op) { op.setSiteAttr(b.getI64IntegerAttr(site++)); });
-      if (failed(Differentiator(grad).run()))
+      if (failed(Differentiator(grad, remarks).run()))
         return signalPassFailure();
     }
   }

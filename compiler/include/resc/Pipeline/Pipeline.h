@@ -23,7 +23,8 @@ class TimingScope;
 namespace resc {
 
 /// res: derive <Model>_loss_grad from <Model>_loss (reverse-mode AD).
-llvm::StringRef trainingPipeline();
+/// `keptRemarks`: report the activations kept for the backward pass.
+std::string trainingPipeline(bool keptRemarks = false);
 /// Which residual adds res-fuse-residual folds into contractions.
 enum class FuseResidual { All, Forward, Backward, None };
 /// res: residual adds into contraction accumulators (after the training
