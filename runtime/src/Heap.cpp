@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Heap.h"
+#include "resc/runtime.h"
 #include "Shape.h"
 
 #include <cstdlib>
@@ -55,4 +56,10 @@ void *resc::rt::threadScratch(size_t bytes) {
     scratchCache.bytes = bytes;
   }
   return scratchCache.data;
+}
+
+extern "C" void resc_release_scratch(void) {
+  resc::rt::alignedFree(scratchCache.data);
+  scratchCache.data = nullptr;
+  scratchCache.bytes = 0;
 }

@@ -2,7 +2,9 @@
 
 #include "TestSupport.h"
 
+#include <atomic>
 #include <cstring>
+#include <thread>
 
 using namespace resc::test;
 using testing::HasSubstr;
@@ -55,6 +57,41 @@ TEST_F(Run, ForwardBindsNAndComputes) {
     resc_tensor_destroy(output);
     resc_tensor_destroy(input);
   }
+}
+
+// The scratch arena resc_run keeps per thread: reused by smaller calls,
+// grown by larger ones, released on request, and private to each thread
+// (two threads running forward at once get their own).
+TEST_F(Run, KeepsOneScratchArenaPerThread) {
+  auto forwardOk = [&](int64_t n) {
+    std::vector<float> x(static_cast<size_t>(n) * 3, 1.0f);
+    resc_tensor *input = makeTensor(RESC_F32, {n, 3}, x);
+    resc_tensor *output = nullptr;
+    resc_error *error = resc_run(model, "forward", params, &input, 1, &output, 1);
+    bool ok = !error && resc_tensor_shape(output)[0] == n;
+    const float *y = ok ? static_cast<const float *>(resc_tensor_data(output)) : nullptr;
+    for (int64_t i = 0; ok && i < n; ++i)
+      ok = y[i * 2] == (6 + 0.5f) * 2 && y[i * 2 + 1] == (15 - 0.5f) * 3;
+    resc_error_free(error);
+    resc_tensor_destroy(output);
+    resc_tensor_destroy(input);
+    return ok;
+  };
+  EXPECT_TRUE(forwardOk(17));
+  EXPECT_TRUE(forwardOk(3));
+  resc_release_scratch();
+  resc_release_scratch();
+  EXPECT_TRUE(forwardOk(5));
+  std::vector<std::thread> threads;
+  std::atomic<int> good{0};
+  for (int t = 0; t < 2; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i)
+        good += forwardOk(7 + t * 100);
+    });
+  for (std::thread &thread : threads)
+    thread.join();
+  EXPECT_EQ(good.load(), 100);
 }
 
 TEST_F(Run, SeveralInputsAndOutputs) {

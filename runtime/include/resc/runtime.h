@@ -207,7 +207,8 @@ resc_error *resc_grads_save_safetensors(const resc_model *model, const resc_tens
  * Checks the number of inputs and outputs, every input's dtype and rank and
  * static dims, and binds every symbolic dim from the input shapes (a dim must
  * agree everywhere). Then it allocates the outputs with the bound shapes and
- * the scratch memory the entry needs, and calls it. On success `outputs`
+ * the scratch memory the entry needs (the calling thread's scratch arena,
+ * kept and reused by its later calls), and calls it. On success `outputs`
  * (an array of `num_outputs`, which must equal the entry's output count)
  * receives new tensors the caller owns; on failure every element is set to
  * NULL. A non-zero status from the entry (resc_entry_status) becomes an
@@ -220,6 +221,10 @@ resc_error *resc_grads_save_safetensors(const resc_model *model, const resc_tens
 resc_error *resc_run(const resc_model *model, const char *entry, resc_params *params,
                      const resc_tensor *const *inputs, size_t num_inputs,
                      resc_tensor **outputs, size_t num_outputs);
+
+/* Frees the scratch arena resc_run keeps for the calling thread (the next
+ * call allocates one again). A thread's arena is also freed when it exits. */
+void resc_release_scratch(void);
 
 /*===--- Threads -----------------------------------------------------------===*/
 

@@ -182,6 +182,9 @@ std::string runBench(const BenchOptions &options, const resc_model *model, resc_
   std::vector<TensorPtr> outputs(rawOutputs.begin(), rawOutputs.end());
   for (const TensorPtr &t : outputs)
     outputData.push_back(resc_tensor_data(t.get()));
+  // The timed calls use their own arena: do not keep resc_run's as well
+  // (peak RSS would count the scratch twice).
+  resc_release_scratch();
 
   int64_t scratchBytes = desc.scratch_bytes(entryIndex, dims.data());
   std::unique_ptr<void, AlignedFree> scratch;
