@@ -5,6 +5,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
@@ -47,13 +48,31 @@ public:
     addWithInits(op);
 
     // Arguments: what the ops read from outside the kernel. Constants are
-    // copied in so the kernel stays self-contained and foldable.
+    // copied in so the kernel stays self-contained and foldable. An empty
+    // tensor that CSE made the destination of two ops of the kernel (an
+    // epilogue's and its contraction's) is made in the kernel, once per
+    // use: shared, the contraction's partial tiles would read the buffer
+    // the epilogue writes, and bufferization would copy it whole first.
     llvm::SetVector<Value> outside;
     llvm::SmallPtrSet<Operation *, 4> inKernel(body.begin(), body.end());
-    for (Operation *o : body) {
+    llvm::DenseMap<Value, unsigned> uses;
+    for (Operation *o : body)
       for (Value v : o->getOperands())
+        ++uses[v];
+    llvm::SmallVector<tensor::EmptyOp> split;
+    for (Operation *o : body) {
+      for (Value v : o->getOperands()) {
+        auto empty = v.getDefiningOp<tensor::EmptyOp>();
+        if (empty && uses[v] > 1 && !inKernel.contains(empty)) {
+          if (!llvm::is_contained(split, empty))
+            split.push_back(empty);
+          for (Value size : empty.getDynamicSizes())
+            outside.insert(size);
+          continue;
+        }
         if (!inKernel.contains(v.getDefiningOp()))
           outside.insert(v);
+      }
       getUsedValuesDefinedAbove(o->getRegions(), outside);
     }
     SmallVector<Value> args;
@@ -86,9 +105,17 @@ public:
     map.map(args, entry->getArguments());
     for (Operation *c : constants)
       b.clone(*c, map);
+    SmallVector<Operation *> firstEmpty;
+    for (tensor::EmptyOp empty : split)
+      firstEmpty.push_back(b.clone(*empty, map));
     Operation *copy = nullptr;
     for (Operation *o : body)
       copy = b.clone(*o, map);
+    for (Operation *first : firstEmpty)
+      for (OpOperand &use : llvm::make_early_inc_range(llvm::drop_begin(first->getUses()))) {
+        OpBuilder here(use.getOwner());
+        use.set(here.clone(*first)->getResult(0));
+      }
     func::ReturnOp::create(b, op.getLoc(), copy->getResults());
 
     // Same text (types, maps, body; locations are not printed) = same kernel.
