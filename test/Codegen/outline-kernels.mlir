@@ -95,6 +95,53 @@ func.func @epilogue(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>, %bv: tensor<4xf32>
 
 // -----
 
+// The same epilogue with one empty tensor (CSE merged them) as the
+// destination of both the bias broadcast and the relu: the kernel makes one
+// empty tensor per use (its size is an argument), so the contraction's
+// tiles never read the buffer the relu writes.
+// CHECK-LABEL: func.func @shared_empty(
+// CHECK-SAME: %[[X:[a-z0-9_]+]]: tensor<?x8xf32>
+// CHECK: %[[N:.*]] = tensor.dim %[[X]]
+// CHECK: call @[[K:__resc_kernel_[0-9]+]](%{{.*}}, %[[N]], %[[X]], %{{.*}}) : (tensor<4xf32>, index, tensor<?x8xf32>, tensor<8x4xf32>) -> tensor<?x4xf32>
+// CHECK: func.func private @[[K]](%{{.*}}: tensor<4xf32>, %[[SIZE:[a-z0-9_]+]]: index,
+// CHECK: %[[EA:.*]] = tensor.empty(%[[SIZE]]) : tensor<?x4xf32>
+// CHECK: %[[EB:.*]] = tensor.empty(%[[SIZE]]) : tensor<?x4xf32>
+// CHECK: linalg.generic {{.*}} outs(%[[EB]]
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: linalg.generic {{.*}} outs(%[[EA]]
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#bias = affine_map<(d0, d1) -> (d1)>
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @shared_empty(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>, %bv: tensor<4xf32>) -> tensor<?x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x8xf32>
+  %e = tensor.empty(%n) : tensor<?x4xf32>
+  %acc = linalg.generic {indexing_maps = [#bias, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%bv : tensor<4xf32>) outs(%e : tensor<?x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<?x4xf32>
+  %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<?x8xf32>, tensor<8x4xf32>) outs(%acc : tensor<?x4xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<?x4xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%y : tensor<?x4xf32>) outs(%e : tensor<?x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<?x4xf32>
+  return %r : tensor<?x4xf32>
+}
+
+// -----
+
 // Not an epilogue: the product is also returned, so it must exist in
 // memory; the relu gets a kernel of its own.
 // CHECK-LABEL: func.func @product_used_twice(
