@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ReturnedBuffers.h"
 #include "resc/Codegen/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -63,15 +64,7 @@ static memref::CopyOp copyOfArgument(Value v, func::FuncOp fn, int64_t arg, Oper
   auto alloc = v.getDefiningOp<memref::AllocOp>();
   if (!alloc)
     return nullptr;
-  memref::CopyOp copy;
-  for (Operation *user : alloc->getUsers()) {
-    if (user == ret)
-      continue;
-    auto c = dyn_cast<memref::CopyOp>(user);
-    if (!c || c.getTarget() != v || copy)
-      return nullptr;
-    copy = c;
-  }
+  memref::CopyOp copy = resc::soleCopyInto(alloc, ret);
   if (!copy || copy->getBlock() != ret->getBlock() || !isArgument(copy.getSource(), fn, arg))
     return nullptr;
   // Nothing between the copy and the return may write the argument: only

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "IndexRebuilder.h"
+#include "ReturnedBuffers.h"
 #include "resc/Codegen/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -47,15 +48,7 @@ static memref::AllocOp replaceableBuffer(Value v, func::ReturnOp ret,
   auto alloc = v.getDefiningOp<memref::AllocOp>();
   if (!alloc || alloc->getBlock() != ret->getBlock())
     return nullptr;
-  memref::CopyOp copy;
-  for (Operation *user : alloc->getUsers()) {
-    if (user == ret)
-      continue;
-    auto c = dyn_cast<memref::CopyOp>(user);
-    if (!c || c.getTarget() != v || copy)
-      return alloc;
-    copy = c;
-  }
+  memref::CopyOp copy = resc::soleCopyInto(alloc, ret);
   auto source = copy ? copy.getSource().getDefiningOp<memref::AllocOp>() : nullptr;
   if (!source || source.getType() != alloc.getType() || source->getBlock() != ret->getBlock())
     return alloc;
