@@ -220,10 +220,10 @@ struct Planner {
   /// `plan`: false puts nothing in the arena (calls of entries get their
   /// own heap buffer).
   void collect(bool plan);
-  func::FuncOp buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &slotOf,
-                           unsigned &numSlots);
-  void rewrite(func::FuncOp layout, ArrayRef<unsigned> slotOf);
-  void remark(func::FuncOp layout, unsigned numSlots);
+  func::FuncOp buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &placement,
+                           unsigned &numOffsets);
+  void rewrite(func::FuncOp layout, ArrayRef<unsigned> placement);
+  void remark(func::FuncOp layout, unsigned numOffsets);
 };
 
 /// Finds the buffers and their lifetimes.
@@ -261,14 +261,10 @@ void Planner::collect(bool plan) {
       }
     }
     for (Operation *p = alloc->getParentOp(); p != fn; p = p->getParentOp())
-      if (!isa<scf::ForOp>(p)) {
+      if (!isa<scf::ForOp>(p))
         return;
-      }
-    if (!alloc.getType().getLayout().isIdentity()) {
-
-      return;
-    }
-    allocs.push_back(alloc);
+    if (alloc.getType().getLayout().isIdentity())
+      allocs.push_back(alloc);
   });
   DenseMap<Operation *, SmallVector<unsigned, 2>> tentative;
   for (auto [i, alloc] : llvm::enumerate(allocs))
@@ -308,9 +304,8 @@ void Planner::collect(bool plan) {
       }
       ok &= positions == 1;
     }
-    if (!ok) {
+    if (!ok)
       continue;
-    }
     buffer.pingPong = loop;
     for (unsigned half = 0; half < 2; ++half) {
       buffer.half = half;
@@ -377,10 +372,10 @@ void Planner::collect(bool plan) {
   });
 }
 
-/// The layout function: total bytes, then each slot's offset. Chooses the
-/// slots (`slotOf`) on the way.
-func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &slotOf,
-                                  unsigned &numSlots) {
+/// The layout function: total bytes, then the distinct offsets; buffer i
+/// goes to offset result 1 + placement[i].
+func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &placement,
+                                  unsigned &numOffsets) {
   OpBuilder mb(module.getContext());
   mb.setInsertionPointAfter(fn);
   SmallVector<std::pair<unsigned, int64_t>> dims = planDims(fn, numPlanArgs);
@@ -556,7 +551,7 @@ func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &sl
       results.push_back(offset);
     return it->second - 1;
   };
-  slotOf.assign(buffers.size(), ~0u);
+  placement.assign(buffers.size(), ~0u);
   if (offsets) {
     for (auto &[monomial, ids] : classes) {
       // base + offset * monomial, then the region's size.
@@ -565,7 +560,7 @@ func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &sl
         scale = arith::MulIOp::create(b, loc, scale, layout.getArgument(arg));
       Value base = results.front();
       for (unsigned id : ids)
-        slotOf[id] = offsetResult(arith::AddIOp::create(
+        placement[id] = offsetResult(arith::AddIOp::create(
             b, loc, base, arith::MulIOp::create(b, loc, constant(at[id]), scale)));
       results.front() = arith::AddIOp::create(
           b, loc, base, arith::MulIOp::create(b, loc, constant(extents[monomial]), scale));
@@ -579,10 +574,10 @@ func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &sl
                   : arith::MaxUIOp::create(b, loc, bytes, buffers[id].bytes).getResult();
     unsigned result = offsetResult(results.front());
     for (unsigned id : slot.members)
-      slotOf[id] = result;
+      placement[id] = result;
     results.front() = arith::AddIOp::create(b, loc, results.front(), bytes);
   }
-  numSlots = results.size() - 1;
+  numOffsets = results.size() - 1;
   func::ReturnOp::create(b, loc, results);
   layout.setFunctionType(
       b.getFunctionType(argTypes, SmallVector<Type>(results.size(), b.getIndexType())));
@@ -590,7 +585,7 @@ func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &sl
 }
 
 /// Replaces the planned allocations with views of the scratch argument.
-void Planner::rewrite(func::FuncOp layout, ArrayRef<unsigned> slotOf) {
+void Planner::rewrite(func::FuncOp layout, ArrayRef<unsigned> placement) {
   Block &body = fn.getBody().front();
   Location loc = fn.getLoc();
   MLIRContext *ctx = fn.getContext();
@@ -602,7 +597,7 @@ void Planner::rewrite(func::FuncOp layout, ArrayRef<unsigned> slotOf) {
   for (auto [arg, dim] : planDims(fn, numPlanArgs))
     dims.push_back(memref::DimOp::create(b, loc, fn.getArgument(arg), dim));
   auto offsets = func::CallOp::create(b, loc, layout, dims);
-  auto offsetOf = [&](unsigned id) { return offsets.getResult(1 + slotOf[id]); };
+  auto offsetOf = [&](unsigned id) { return offsets.getResult(1 + placement[id]); };
 
   for (auto [id, buffer] : llvm::enumerate(buffers)) {
     if (buffer.dropped || !buffer.alloc || buffer.half == 1)
@@ -671,7 +666,7 @@ static std::string formatBytes(int64_t bytes) {
   return s;
 }
 
-void Planner::remark(func::FuncOp layout, unsigned numSlots) {
+void Planner::remark(func::FuncOp layout, unsigned numOffsets) {
   auto ret = cast<func::ReturnOp>(layout.getBody().back().getTerminator());
   bool symbolic = false;
   auto dimValue = [&](BlockArgument) {
@@ -703,7 +698,7 @@ void Planner::remark(func::FuncOp layout, unsigned numSlots) {
     d << formatBytes(total) << (symbolic ? " at " + std::to_string(kRepresentativeDim) +
                                                " for each symbolic dim (pin them with -D)"
                                          : std::string());
-  d << ", " << planned << " buffers at " << numSlots << " offsets (at most "
+  d << ", " << planned << " buffers at " << numOffsets << " offsets (at most "
     << formatBytes(peak) << " live at once, " << formatBytes(unshared) << " without reuse)";
   unsigned onStack = 0, onHeap = 0;
   fn.walk([&](memref::AllocaOp) { ++onStack; });
@@ -746,12 +741,12 @@ struct ResPlanScratch : resc::impl::ResPlanScratchBase<ResPlanScratch> {
     for (func::FuncOp fn : ordered) {
       Planner planner{fn, numPlanArgsOf(fn), layoutOf};
       planner.collect(plan);
-      SmallVector<unsigned> slotOf;
-      unsigned numSlots = 0;
-      func::FuncOp layout = planner.buildLayout(module, slotOf, numSlots);
-      planner.rewrite(layout, slotOf);
+      SmallVector<unsigned> placement;
+      unsigned numOffsets = 0;
+      func::FuncOp layout = planner.buildLayout(module, placement, numOffsets);
+      planner.rewrite(layout, placement);
       if (remarks)
-        planner.remark(layout, numSlots);
+        planner.remark(layout, numOffsets);
       layoutOf[fn] = layout;
     }
   }
