@@ -5,6 +5,8 @@
 // RUN: res-opt %s --allow-unregistered-dialect --res-plan-scratch=remarks=true -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
 // RUN: res-opt %s --allow-unregistered-dialect --res-plan-scratch=plan=false | FileCheck %s --check-prefix=HEAP
 // RUN: res-opt %s --allow-unregistered-dialect --res-plan-scratch --canonicalize --cse | FileCheck %s --check-prefix=PACK
+// RUN: res-opt %s --allow-unregistered-dialect --res-plan-scratch | FileCheck %s --check-prefix=CHUNK
+// (16384 = 64 x 64 floats of one image)
 
 // REMARK: remark: memory plan of callee: scratch arena 1.0 KiB at 64 for each symbolic dim (pin them with -D), 1 buffers at 1 offsets (at most 1.0 KiB live at once, 1.0 KiB without reuse)
 // REMARK: remark: memory plan of entry: scratch arena 256.0 MiB at 64 for each symbolic dim (pin them with -D), 7 buffers at 5 offsets (at most 256.0 MiB live at once, 256.0 MiB without reuse)
@@ -35,10 +37,11 @@ func.func @callee(%x: memref<?x4xf32>, %out: memref<f32>) attributes {res.out_ar
 // %a and %c share a slot (%a is dead when %c is written), %b does not. The
 // loop's output alternates between two slots (one shared with %b), its
 // temporary gets one slot for all iterations, the parallel loop a piece of
-// 4 MiB per iteration, and the call of the other entry point a slice.
+// 4 MiB per iteration (its size the layout's last result), and the call of
+// the other entry point a slice.
 // CHECK-LABEL: func.func @entry(
 // CHECK-SAME: %[[X:[a-z0-9_]+]]: memref<?x4xf32>, %[[OUT:[a-z0-9_]+]]: memref<f32>, %[[S:[a-z0-9_]+]]: memref<?xi8>)
-// CHECK: %[[L:.*]]:6 = call @entry__scratch_layout
+// CHECK: %[[L:.*]]:7 = call @entry__scratch_layout
 // CHECK: %[[A:.*]] = memref.view %[[S]][%[[L]]#1]
 // CHECK: %[[B:.*]] = memref.view %[[S]][%[[L]]#2]
 // CHECK: %[[C:.*]] = memref.view %[[S]][%[[L]]#1]
@@ -48,7 +51,7 @@ func.func @callee(%x: memref<?x4xf32>, %out: memref<f32>) attributes {res.out_ar
 // CHECK: %[[OFF:.*]] = arith.select %[[ODD]], %[[L]]#3, %[[L]]#2
 // CHECK: memref.view %[[S]][%[[OFF]]]
 // CHECK: scf.forall (%[[J:.*]]) in
-// CHECK: %[[P:.*]] = arith.muli %[[J]], %c4194304
+// CHECK: %[[P:.*]] = arith.muli %[[J]], %[[L]]#6
 // CHECK: %[[POFF:.*]] = arith.addi %[[L]]#4, %[[P]]
 // CHECK: memref.view %[[S]][%[[POFF]]][] : memref<?xi8> to memref<1024x1024xf32>
 // CHECK: %[[SLICE:.*]] = memref.view %[[S]][%[[L]]#5][%{{.*}}] : memref<?xi8> to memref<?xi8>
@@ -116,5 +119,27 @@ func.func @packed(%x: memref<?x4xf32>) {
   %c = memref.alloc(%n) {alignment = 64 : i64} : memref<?x16xf32>
   "test.compute"(%x, %c) : (memref<?x4xf32>, memref<?x16xf32>) -> ()
   "test.use"(%b, %c) : (memref<?x16xf32>, memref<?x16xf32>) -> ()
+  return
+}
+
+// A per-iteration buffer of a chunked loop, min(n - i * 83, 83) images: a
+// piece of min(n, 83) images per iteration, not 83 (the first chunk is the
+// largest), so small batches do not reserve a whole chunk.
+// CHUNK-LABEL: func.func private @chunked__scratch_layout(
+// CHUNK-SAME: %[[N:[a-z0-9_]+]]: index)
+// CHUNK: %[[K:.*]] = arith.minui %[[N]], %c83{{.*}} : index
+// CHUNK: arith.muli %c16384, %[[K]] : index
+func.func @chunked(%x: memref<?x4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c83 = arith.constant 83 : index
+  %n = memref.dim %x, %c0 : memref<?x4xf32>
+  %chunks = arith.ceildivui %n, %c83 : index
+  scf.forall (%i) in (%chunks) {
+    %first = arith.muli %i, %c83 : index
+    %left = arith.subi %n, %first : index
+    %k = arith.minui %left, %c83 : index
+    %b = memref.alloc(%k) {alignment = 64 : i64} : memref<?x64x64xf32>
+    "test.use"(%b) : (memref<?x64x64xf32>) -> ()
+  }
   return
 }

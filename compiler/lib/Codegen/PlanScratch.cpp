@@ -57,8 +57,10 @@ struct Buffer {
   func::CallOp call;       // or: the entry call whose scratch it is
   scf::ForOp pingPong;     // iterations of this loop alternate halves 0 and 1
   unsigned half = 0;
-  scf::ForallOp perIteration; // one piece of `stride` bytes per iteration
+  scf::ForallOp perIteration; // one piece per iteration, at most `stride` bytes
   int64_t stride = 0;
+  Value strideBytes;          // the piece's size in the layout function
+  unsigned strideResult = 0;  // ... and its index among the layout's results
   unsigned start = ~0u, end = 0;
   Value bytes;             // in the layout function, rounded up to kAlign
   Value raw;               // the same before rounding (allocations only)
@@ -207,6 +209,49 @@ static FailureOr<SmallVector<Value>> layoutOperands(func::CallOp call, func::Fun
     sizes.push_back(*size);
   }
   return sizes;
+}
+
+/// If `size` is a chunked loop's `min(n - iv * c, c)` (iv the induction
+/// variable of `loop`, c a constant), `n` and `c`.
+static std::optional<std::pair<Value, int64_t>> chunkOf(Value size, scf::ForallOp loop) {
+  auto min = size.getDefiningOp<arith::MinUIOp>();
+  if (!min)
+    return std::nullopt;
+  for (unsigned side = 0; side < 2; ++side) {
+    std::optional<int64_t> c = getConstantIntValue(min->getOperand(1 - side));
+    auto sub = min->getOperand(side).getDefiningOp<arith::SubIOp>();
+    auto mul = sub ? sub.getRhs().getDefiningOp<arith::MulIOp>() : nullptr;
+    if (!c || !mul)
+      continue;
+    Value iv = loop.getInductionVar(0);
+    bool ivTimesC = (mul.getLhs() == iv && getConstantIntValue(mul.getRhs()) == c) ||
+                    (mul.getRhs() == iv && getConstantIntValue(mul.getLhs()) == c);
+    if (ivTimesC)
+      return std::make_pair(sub.getLhs(), *c);
+  }
+  return std::nullopt;
+}
+
+/// The bytes of one piece of a per-iteration buffer, rounded up to the
+/// alignment: its dynamic sizes at their largest, `min(n, c)` for a chunk
+/// `min(n - iv * c, c)` (the first iteration's), else their constant bound.
+static Value pieceBytes(Buffer &buffer, resc::IndexRebuilder &rebuilder, OpBuilder &b) {
+  Location loc = buffer.alloc.getLoc();
+  MemRefType type = buffer.alloc.getType();
+  auto constant = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+  int64_t fixed = (type.getElementTypeBitWidth() + 7) / 8;
+  for (int64_t d : type.getShape())
+    fixed *= ShapedType::isDynamic(d) ? 1 : d;
+  Value bytes = constant(fixed);
+  for (Value size : buffer.alloc.getDynamicSizes()) {
+    Value largest = constant(*resc::constantUpperBound(size));
+    if (auto chunk = chunkOf(size, buffer.perIteration))
+      if (FailureOr<Value> n = rebuilder.rebuild(chunk->first); succeeded(n))
+        largest = arith::MinUIOp::create(b, loc, *n, constant(chunk->second));
+    bytes = arith::MulIOp::create(b, loc, bytes, largest);
+  }
+  bytes = arith::CeilDivUIOp::create(b, loc, bytes, constant(kAlign));
+  return arith::MulIOp::create(b, loc, bytes, constant(kAlign));
 }
 
 struct Planner {
@@ -409,7 +454,8 @@ func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &pl
           buffer.dropped = true;
           continue;
         }
-        buffer.bytes = arith::MulIOp::create(b, loc, *trips, constant(buffer.stride));
+        buffer.strideBytes = pieceBytes(buffer, rebuilder, b);
+        buffer.bytes = arith::MulIOp::create(b, loc, *trips, buffer.strideBytes);
         continue;
       }
       MemRefType type = buffer.alloc.getType();
@@ -578,6 +624,11 @@ func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &pl
     results.front() = arith::AddIOp::create(b, loc, results.front(), bytes);
   }
   numOffsets = results.size() - 1;
+  for (Buffer &buffer : buffers)
+    if (buffer.strideBytes && !buffer.dropped) {
+      buffer.strideResult = results.size();
+      results.push_back(buffer.strideBytes);
+    }
   func::ReturnOp::create(b, loc, results);
   layout.setFunctionType(
       b.getFunctionType(argTypes, SmallVector<Type>(results.size(), b.getIndexType())));
@@ -621,8 +672,7 @@ void Planner::rewrite(func::FuncOp layout, ArrayRef<unsigned> placement) {
       Value iteration = buffer.perIteration.getInductionVar(0);
       offset = arith::AddIOp::create(
           b, loc, offset,
-          arith::MulIOp::create(b, loc, iteration,
-                                arith::ConstantIndexOp::create(b, loc, buffer.stride)));
+          arith::MulIOp::create(b, loc, iteration, offsets.getResult(buffer.strideResult)));
     }
     auto view = memref::ViewOp::create(b, alloc.getLoc(), alloc.getType(), scratch, offset,
                                        alloc.getDynamicSizes());
