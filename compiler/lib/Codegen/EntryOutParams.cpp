@@ -18,6 +18,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/BitVector.h"
+#include "llvm/ADT/SetVector.h"
 
 #include <set>
 
@@ -157,8 +158,8 @@ static LogicalResult convert(func::FuncOp fn, ArrayRef<func::CallOp> calls) {
   }
 
   unsigned firstOut = fn.getNumArguments();
-  SmallVector<Operation *> dead;
-  llvm::SmallPtrSet<Operation *, 4> replaced;
+  // What goes away, in creation order: buffers, then their copies.
+  llvm::SetVector<Operation *> dead;
   for (unsigned i = 0; i < numResults; ++i) {
     Value v = ret.getOperand(i);
     if (failed(fn.insertArgument(firstOut + i, v.getType(), {}, fn.getLoc())))
@@ -167,13 +168,11 @@ static LogicalResult convert(func::FuncOp fn, ArrayRef<func::CallOp> calls) {
     bool update = updates && i < updates.size() && updates[i];
     SmallVector<Operation *> copyOps;
     memref::AllocOp buffer = update ? nullptr : replaceableBuffer(v, ret, copyOps);
-    if (buffer && buffer.getType() == out.getType() && !replaced.contains(buffer) &&
-        llvm::none_of(copyOps, [&](Operation *op) { return replaced.contains(op); })) {
-      replaced.insert(buffer);
-      replaced.insert(copyOps.begin(), copyOps.end());
+    if (buffer && buffer.getType() == out.getType() && !dead.contains(buffer) &&
+        llvm::none_of(copyOps, [&](Operation *op) { return dead.contains(op); })) {
       buffer.replaceAllUsesWith(out);
-      dead.push_back(buffer);
-      dead.append(copyOps);
+      dead.insert(buffer);
+      dead.insert(copyOps.begin(), copyOps.end());
       continue;
     }
     OpBuilder b(ret);

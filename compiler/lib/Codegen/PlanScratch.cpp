@@ -57,8 +57,7 @@ struct Buffer {
   func::CallOp call;       // or: the entry call whose scratch it is
   scf::ForOp pingPong;     // iterations of this loop alternate halves 0 and 1
   unsigned half = 0;
-  scf::ForallOp perIteration; // one piece per iteration, at most `stride` bytes
-  int64_t stride = 0;
+  scf::ForallOp perIteration; // one piece per iteration
   Value strideBytes;          // the piece's size in the layout function
   unsigned strideResult = 0;  // ... and its index among the layout's results
   unsigned start = ~0u, end = 0;
@@ -235,17 +234,18 @@ static std::optional<std::pair<Value, int64_t>> chunkOf(Value size, scf::ForallO
 /// The bytes of one piece of a per-iteration buffer, rounded up to the
 /// alignment: its dynamic sizes at their largest, `min(n, c)` for a chunk
 /// `min(n - iv * c, c)` (the first iteration's), else their constant bound.
-static Value pieceBytes(Buffer &buffer, resc::IndexRebuilder &rebuilder, OpBuilder &b) {
-  Location loc = buffer.alloc.getLoc();
-  MemRefType type = buffer.alloc.getType();
+static Value pieceBytes(memref::AllocOp alloc, scf::ForallOp loop,
+                        resc::IndexRebuilder &rebuilder, OpBuilder &b) {
+  Location loc = alloc.getLoc();
+  MemRefType type = alloc.getType();
   auto constant = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
   int64_t fixed = (type.getElementTypeBitWidth() + 7) / 8;
   for (int64_t d : type.getShape())
     fixed *= ShapedType::isDynamic(d) ? 1 : d;
   Value bytes = constant(fixed);
-  for (Value size : buffer.alloc.getDynamicSizes()) {
+  for (Value size : alloc.getDynamicSizes()) {
     Value largest = constant(*resc::constantUpperBound(size));
-    if (auto chunk = chunkOf(size, buffer.perIteration))
+    if (auto chunk = chunkOf(size, loop))
       if (FailureOr<Value> n = rebuilder.rebuild(chunk->first); succeeded(n))
         largest = arith::MinUIOp::create(b, loc, *n, constant(chunk->second));
     bytes = arith::MulIOp::create(b, loc, bytes, largest);
@@ -274,16 +274,21 @@ struct Planner {
 /// Finds the buffers and their lifetimes.
 void Planner::collect(bool plan) {
   Block &body = fn.getBody().front();
-  if (!plan) {
+  // Calls of other entry points get a slice for their own plan (without a
+  // plan, their own heap buffer).
+  auto collectEntryCalls = [&] {
     fn.walk([&](func::CallOp call) {
       auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
       if (callee && layoutOf.count(callee)) {
         Buffer buffer;
         buffer.call = call;
-        buffer.dropped = true;
+        buffer.dropped = !plan;
         buffers.push_back(buffer);
       }
     });
+  };
+  if (!plan) {
+    collectEntryCalls();
     return;
   }
   // Allocations in the entry or in (nests of) sequential loops.
@@ -295,11 +300,10 @@ void Planner::collect(bool plan) {
     auto forall = dyn_cast<scf::ForallOp>(alloc->getParentOp());
     if (forall && forall->getParentOp() == fn && forall.getRank() == 1 &&
         forall.isNormalized()) {
-      if (std::optional<int64_t> bytes = resc::boundBytes(alloc)) {
+      if (resc::boundBytes(alloc)) {
         Buffer buffer;
         buffer.alloc = alloc;
         buffer.perIteration = forall;
-        buffer.stride = llvm::alignTo(*bytes, kAlign);
         ids[alloc].push_back(buffers.size());
         buffers.push_back(buffer);
         return;
@@ -358,15 +362,7 @@ void Planner::collect(bool plan) {
       buffers.push_back(buffer);
     }
   }
-  // Calls of other entry points get a slice for their own plan.
-  fn.walk([&](func::CallOp call) {
-    auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
-    if (callee && layoutOf.count(callee)) {
-      Buffer buffer;
-      buffer.call = call;
-      buffers.push_back(buffer);
-    }
-  });
+  collectEntryCalls();
 
   // Lifetimes over program points: ops numbered in pre-order, a region op
   // spanning its nested ops. A use inside a loop that does not contain the
@@ -454,7 +450,7 @@ func::FuncOp Planner::buildLayout(ModuleOp module, SmallVectorImpl<unsigned> &pl
           buffer.dropped = true;
           continue;
         }
-        buffer.strideBytes = pieceBytes(buffer, rebuilder, b);
+        buffer.strideBytes = pieceBytes(buffer.alloc, buffer.perIteration, rebuilder, b);
         buffer.bytes = arith::MulIOp::create(b, loc, *trips, buffer.strideBytes);
         continue;
       }

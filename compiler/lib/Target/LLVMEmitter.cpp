@@ -4,8 +4,9 @@
 // convention (allocated ptr, aligned ptr, offset, sizes..., strides...).
 // Each exported wrapper has the uniform resc_entry_fn signature: it checks
 // index inputs, builds the descriptors from plain pointers, the symbolic
-// dims and the parameter arena, calls the implementation, and copies the
-// result into the caller's buffer.
+// dims and the parameter arena, adds the caller's result buffers and the
+// scratch arena (allocating one when the caller passed NULL), and calls the
+// implementation, which writes the results itself.
 //
 //===----------------------------------------------------------------------===//
 
@@ -84,14 +85,15 @@ private:
   /// Descriptor arguments: ptr, ptr, offset, sizes, strides (row-major).
   void pushMemref(IRBuilder<> &b, llvm::SmallVectorImpl<llvm::Value *> &args, llvm::Value *p,
                   llvm::ArrayRef<llvm::Value *> sizes);
-  /// The entry's inputs and parameter blocks, as its implementation and its
-  /// layout function take them.
-  void pushPlanArgs(IRBuilder<> &b, const ABIEntry &entry, llvm::ArrayRef<llvm::Value *> dims,
-                    llvm::ArrayRef<llvm::Value *> inputPtrs, llvm::Value *params,
-                    llvm::SmallVectorImpl<llvm::Value *> &args);
+  /// The descriptors of the entry's inputs and parameter blocks, its
+  /// implementation's first arguments.
+  void pushInputsAndParams(IRBuilder<> &b, const ABIEntry &entry,
+                           llvm::ArrayRef<llvm::Value *> dims,
+                           llvm::ArrayRef<llvm::Value *> inputPtrs, llvm::Value *params,
+                           llvm::SmallVectorImpl<llvm::Value *> &args);
   /// The layout function's arguments: the inputs' symbolic dims in order
   /// (parameter shapes are static).
-  llvm::SmallVector<llvm::Value *> layoutArgs(IRBuilder<> &b, const ABIEntry &entry,
+  llvm::SmallVector<llvm::Value *> layoutArgs(const ABIEntry &entry,
                                               llvm::ArrayRef<llvm::Value *> dims);
   /// The scratch bytes `layout` computes for `args` (null on a mismatch).
   llvm::Value *callLayout(IRBuilder<> &b, llvm::Function *layout,
@@ -203,10 +205,10 @@ void Emitter::pushMemref(IRBuilder<> &b, llvm::SmallVectorImpl<llvm::Value *> &a
   args.append(strides.begin(), strides.end());
 }
 
-void Emitter::pushPlanArgs(IRBuilder<> &b, const ABIEntry &entry,
-                           llvm::ArrayRef<llvm::Value *> dims,
-                           llvm::ArrayRef<llvm::Value *> inputPtrs, llvm::Value *params,
-                           llvm::SmallVectorImpl<llvm::Value *> &args) {
+void Emitter::pushInputsAndParams(IRBuilder<> &b, const ABIEntry &entry,
+                                  llvm::ArrayRef<llvm::Value *> dims,
+                                  llvm::ArrayRef<llvm::Value *> inputPtrs, llvm::Value *params,
+                                  llvm::SmallVectorImpl<llvm::Value *> &args) {
   for (size_t j = 0; j < entry.inputs.size(); ++j) {
     llvm::SmallVector<llvm::Value *> sizes;
     for (int64_t d : entry.inputs[j].shape)
@@ -222,7 +224,7 @@ void Emitter::pushPlanArgs(IRBuilder<> &b, const ABIEntry &entry,
   }
 }
 
-llvm::SmallVector<llvm::Value *> Emitter::layoutArgs(IRBuilder<> &b, const ABIEntry &entry,
+llvm::SmallVector<llvm::Value *> Emitter::layoutArgs(const ABIEntry &entry,
                                                      llvm::ArrayRef<llvm::Value *> dims) {
   llvm::SmallVector<llvm::Value *> args;
   for (const ABITensor &t : entry.inputs)
@@ -237,7 +239,7 @@ llvm::Value *Emitter::callLayout(IRBuilder<> &b, llvm::Function *layout,
   if (args.size() != layout->arg_size())
     return nullptr;
   llvm::Value *result = b.CreateCall(layout, args);
-  // One slot or more: {total, offsets...}; none: the total alone.
+  // {total, offsets...}, or the total alone when nothing is planned.
   if (result->getType()->isStructTy())
     result = b.CreateExtractValue(result, 0);
   return result;
@@ -265,7 +267,7 @@ bool Emitter::emitWrapper(const ABIEntry &entry, llvm::ArrayRef<unsigned> kept,
     emitRangeCheck(b, fn, entry, check, inputPtrs[check.input], dims);
 
   llvm::SmallVector<llvm::Value *> args;
-  pushPlanArgs(b, entry, dims, inputPtrs, params, args);
+  pushInputsAndParams(b, entry, dims, inputPtrs, params, args);
   // The buffers the results go to (res-entry-out-params): an output, the
   // gradient arena's slot, or the parameter's arena slot.
   for (unsigned original : kept) {
@@ -288,7 +290,7 @@ bool Emitter::emitWrapper(const ABIEntry &entry, llvm::ArrayRef<unsigned> kept,
   }
   // The scratch arena: the caller's, or one allocated here when it passed
   // NULL (the header's typed wrappers do).
-  llvm::Value *scratchBytes = callLayout(b, layout, layoutArgs(b, entry, dims));
+  llvm::Value *scratchBytes = callLayout(b, layout, layoutArgs(entry, dims));
   if (!scratchBytes)
     return false;
   llvm::Value *given = fn->getArg(4);
@@ -365,7 +367,7 @@ void Emitter::emitMetadata(llvm::ArrayRef<llvm::Function *> layouts) {
     llvm::SmallVector<llvm::Value *> dims;
     for (size_t k = 0; k < abi.dims.size(); ++k)
       dims.push_back(eb.CreateLoad(i64, eb.CreateConstGEP1_64(i64, scratch->getArg(1), k), "dim"));
-    llvm::Value *bytes = callLayout(eb, layouts[i], layoutArgs(eb, e, dims));
+    llvm::Value *bytes = callLayout(eb, layouts[i], layoutArgs(e, dims));
     eb.CreateRet(bytes ? bytes : eb.getInt64(-1));
   }
   IRBuilder<> ub(unknown);

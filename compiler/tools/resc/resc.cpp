@@ -172,18 +172,17 @@ static int compile(llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
 /// Everything after the res dialect: ABI, pipelines, LLVM, machine code.
 static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os,
                  mlir::TimingScope &timing) {
+  // One MLIR pipeline, timed as its own stage.
+  auto runStage = [&](const char *name, llvm::StringRef pipeline) {
+    mlir::TimingScope stage = timing.nest(name);
+    return succeeded(runPipeline(module, pipeline, &stage));
+  };
+  bool memoryRemarks = llvm::is_contained(remarkKinds, Remark::Memory);
   // Gradients are derived in the res dialect, before anything is lowered.
-  mlir::TimingScope stage = timing.nest("training pipeline");
-  if (failed(runPipeline(module, trainingPipeline(llvm::is_contained(remarkKinds, Remark::Memory)),
-                         &stage)))
+  if (!runStage("training pipeline", trainingPipeline(memoryRemarks)) ||
+      !runStage("fusion pipeline",
+                fusionPipeline(fuseResidual, llvm::is_contained(remarkKinds, Remark::Fusion))))
     return 1;
-  stage.stop();
-  stage = timing.nest("fusion pipeline");
-  if (failed(runPipeline(module, fusionPipeline(fuseResidual, llvm::is_contained(remarkKinds,
-                                                                                 Remark::Fusion)),
-                         &stage)))
-    return 1;
-  stage.stop();
   if (emitAction == Emit::ResGrad) {
     module.print(os);
     return 0;
@@ -192,39 +191,31 @@ static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os,
   if (failed(abi))
     return 1;
   renameEntryPoints(module, *abi);
-  stage = timing.nest("res to linalg pipeline");
-  if (failed(runPipeline(module, resToLinalgPipeline(), &stage)))
+  if (!runStage("res to linalg pipeline", resToLinalgPipeline()))
     return 1;
-  stage.stop();
   if (emitAction == Emit::Linalg) {
     module.print(os);
     return 0;
   }
-  stage = timing.nest("bufferization pipeline");
-  if (failed(runPipeline(module,
-                         bufferizationPipeline(llvm::is_contained(remarkKinds, Remark::Memory),
-                                               memoryPlan == MemoryPlan::Arena),
-                         &stage)))
+  if (!runStage("bufferization pipeline",
+                bufferizationPipeline(memoryRemarks, memoryPlan == MemoryPlan::Arena)))
     return 1;
-  stage.stop();
   if (emitAction == Emit::Memref) {
     module.print(os);
     return 0;
   }
   if (emitAction == Emit::Header) {
-    // The scratch-size macros come from the memory plan.
+    // The scratch-size functions come from the memory plan.
     return failed(emitHeader(*abi, module, os)) ? 1 : 0;
   }
-  stage = timing.nest("LLVM dialect pipeline");
-  if (failed(runPipeline(module, llvmLoweringPipeline(), &stage)))
+  if (!runStage("LLVM dialect pipeline", llvmLoweringPipeline()))
     return 1;
-  stage.stop();
   if (emitAction == Emit::LLVMMLIR) {
     module.print(os);
     return 0;
   }
   llvm::LLVMContext llvmContext;
-  stage = timing.nest("translation to LLVM IR");
+  mlir::TimingScope stage = timing.nest("translation to LLVM IR");
   auto llvmModule = emitLLVMModule(module, *abi, llvmContext);
   if (!llvmModule)
     return 1;

@@ -193,12 +193,9 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
-  auto type = shape::inferMatmulResult(loc, getOperationName(), adaptor.getLhs(),
-                                       adaptor.getRhs());
-  if (failed(type))
-    return failure();
-  inferred.push_back(*type);
-  return success();
+  return shape::inferredAs(
+      shape::inferMatmulResult(loc, getOperationName(), adaptor.getLhs(), adaptor.getRhs()),
+      inferred);
 }
 
 FailureOr<RankedTensorType> res::shape::inferLinearResult(std::optional<Location> loc,
@@ -241,12 +238,9 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
-  auto type = shape::inferLinearResult(loc, getOperationName(), adaptor.getInput(),
-                                       adaptor.getWeight(), adaptor.getBias());
-  if (failed(type))
-    return failure();
-  inferred.push_back(*type);
-  return success();
+  return shape::inferredAs(shape::inferLinearResult(loc, getOperationName(), adaptor.getInput(),
+                                                    adaptor.getWeight(), adaptor.getBias()),
+                          inferred);
 }
 
 //===----------------------------------------------------------------------===//

@@ -152,6 +152,15 @@ mlir::FailureOr<mlir::RankedTensorType>
 inferLinearResult(std::optional<mlir::Location> loc, llvm::StringRef opName,
                   mlir::Value input, mlir::Value weight, mlir::Value bias);
 
+/// `type` as an op's one inferred result type, or failure.
+inline mlir::LogicalResult inferredAs(mlir::FailureOr<mlir::RankedTensorType> type,
+                                      llvm::SmallVectorImpl<mlir::Type> &inferred) {
+  if (mlir::failed(type))
+    return mlir::failure();
+  inferred.push_back(*type);
+  return mlir::success();
+}
+
 /// The result type of res.conv2d (without bias) of `input` and `weight`
 /// with these window attributes; `inputName` names the input in messages.
 /// Shared with the conv2d adjoints. (ResNNShapeInference.cpp)
