@@ -27,20 +27,32 @@ static bool shouldFuse(OpOperand *use) {
   return isAllParallel(producer) && isAllParallel(consumer) && use->get().hasOneUse();
 }
 
-/// A producer read only by `consumer` and the function's return: the
-/// return can take the fused op's copy of its results (any other user
-/// might sit between the two and would not see the fused op).
-static bool onlyOtherUserIsReturn(linalg::GenericOp producer, Operation *consumer) {
+/// Every other reader of `producer` comes after `consumer` (the function's
+/// return, the reassembly of a stacked state): they can take the fused
+/// op's copy of its results. A reader between the two would not see the
+/// fused op.
+static bool otherUsersFollow(linalg::GenericOp producer, Operation *consumer) {
+  Block *block = consumer->getBlock();
+  // Read through one operand only: a second one would read the fused op's
+  // own result.
+  if (llvm::count_if(consumer->getOperands(),
+                     [&](Value v) { return v.getDefiningOp() == producer; }) != 1)
+    return false;
   return llvm::all_of(producer->getUsers(), [&](Operation *user) {
-    return user == consumer || isa<func::ReturnOp>(user);
+    if (user == consumer)
+      return true;
+    Operation *at = block->findAncestorOpInBlock(*user);
+    return at && at != consumer && consumer->isBeforeInBlock(at);
   });
 }
 
-/// Fuses each producer that is also returned into its consumer, the fused
-/// op yielding the producer's results too (SGD's new momentum is returned
-/// and read by the parameter update: one pass over parameter, gradient and
-/// momentum instead of two). Pairs sharing an op wait for the next round,
-/// since a fusion replaces both ops. Returns whether it fused anything.
+/// Fuses each producer that is also read later into its consumer, the
+/// fused op yielding the producer's results too (SGD's new momentum is
+/// returned and read by the parameter update: one pass over parameter,
+/// gradient and momentum instead of two; as one op it can also be the
+/// epilogue of the weight gradient). Pairs sharing an op wait for the next
+/// round, since a fusion replaces both ops. Returns whether it fused
+/// anything.
 static bool fuseReturnedProducers(func::FuncOp fn) {
   SmallVector<OpOperand *> pairs;
   llvm::SmallPtrSet<Operation *, 16> claimed;
@@ -50,7 +62,7 @@ static bool fuseReturnedProducers(func::FuncOp fn) {
     for (OpOperand *operand : consumer.getDpsInputOperands()) {
       auto producer = operand->get().getDefiningOp<linalg::GenericOp>();
       if (!producer || claimed.contains(producer) || !isAllParallel(producer) ||
-          !onlyOtherUserIsReturn(producer, consumer) || !linalg::areElementwiseOpsFusable(operand))
+          !otherUsersFollow(producer, consumer) || !linalg::areElementwiseOpsFusable(operand))
         continue;
       claimed.insert(producer);
       claimed.insert(consumer);

@@ -16,7 +16,12 @@ using namespace mlir;
 
 std::string resc::trainingPipeline(bool keptRemarks) {
   return std::string("res-decompose, res-derive-backward{remarks=") +
-         (keptRemarks ? "true" : "false") + "}, res-build-train-step, canonicalize, cse";
+         (keptRemarks ? "true" : "false") + "}, canonicalize, cse";
+}
+
+std::string resc::trainStepPipeline(bool fuseUpdate) {
+  return std::string("res-build-train-step{fuse-update=") + (fuseUpdate ? "true" : "false") +
+         "}, canonicalize, cse";
 }
 
 std::string resc::fusionPipeline(FuseResidual which, bool remarks) {

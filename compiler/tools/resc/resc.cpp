@@ -105,6 +105,12 @@ static cl::opt<FuseResidual> fuseResidual(
                clEnumValN(FuseResidual::None, "none", "no fusion (for comparisons)")),
     cl::cat(rescCategory));
 
+static cl::opt<bool> fuseUpdate(
+    "fuse-update",
+    cl::desc("Fuse the optimizer update into each weight gradient's computation in train_step "
+             "(default true; false: train_step calls loss_grad, then updates)"),
+    cl::init(true), cl::cat(rescCategory));
+
 static cl::opt<bool> verifyDiagnostics(
     "verify-diagnostics",
     cl::desc("Check that emitted diagnostics match expected-* lines in the input"),
@@ -181,7 +187,8 @@ static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os,
   // Gradients are derived in the res dialect, before anything is lowered.
   if (!runStage("training pipeline", trainingPipeline(memoryRemarks)) ||
       !runStage("fusion pipeline",
-                fusionPipeline(fuseResidual, llvm::is_contained(remarkKinds, Remark::Fusion))))
+                fusionPipeline(fuseResidual, llvm::is_contained(remarkKinds, Remark::Fusion))) ||
+      !runStage("train step pipeline", trainStepPipeline(fuseUpdate)))
     return 1;
   if (emitAction == Emit::ResGrad) {
     module.print(os);

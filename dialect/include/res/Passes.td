@@ -138,7 +138,21 @@ def ResBuildTrainStep : Pass<"res-build-train-step", "::mlir::ModuleOp"> {
     train-mode forward: `running_mean = (1 - momentum) running_mean +
     momentum mean`, `running_var` likewise with the unbiased batch variance,
     `num_batches_tracked += 1`; also results with `res.role = "update"`.
+
+    `fuse-update` (the default): the step repeats loss_grad's body instead
+    of calling it, and each parameter's update is placed right after the
+    last op that reads the parameter and after its gradient; a stacked
+    parameter (`repeat`) whose gradient is the concatenation of per-instance
+    gradients is updated per instance. Every weight gradient then has its
+    update as its only user, which code generation fuses into the gradient's
+    register tiles (res-tile-for-vectors), so the gradient is never stored.
+    Without it the step calls loss_grad and updates all parameters at the
+    end (one copy of the forward and backward code).
   }];
+  let options = [
+    Option<"fuseUpdate", "fuse-update", "bool", /*default=*/"true",
+           "Update each parameter (instance) right after its gradient">
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::tensor::TensorDialect"];
 }

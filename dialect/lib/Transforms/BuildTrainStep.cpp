@@ -349,7 +349,122 @@ LogicalResult keyDropouts(func::FuncOp step, Value counter) {
   return success();
 }
 
-LogicalResult buildTrainStep(func::FuncOp lossGrad, const Optimizer &optimizer) {
+/// The per-instance gradients of a stacked parameter of type `stack` when
+/// `g` is their concatenation (reshape to [1, ...] + concat along dim 0, as
+/// res-derive-backward assembles them); empty otherwise.
+SmallVector<Value> instanceGradients(Value g, RankedTensorType stack) {
+  auto cat = g.getDefiningOp<ConcatOp>();
+  if (!cat || cat.getDim() != 0 || int64_t(cat.getInputs().size()) != stack.getDimSize(0))
+    return {};
+  SmallVector<Value> pieces;
+  for (Value in : cat.getInputs()) {
+    auto unit = in.getDefiningOp<ReshapeOp>();
+    if (!unit)
+      return {};
+    auto type = cast<RankedTensorType>(unit.getInput().getType());
+    if (type.getShape() != stack.getShape().drop_front())
+      return {};
+    pieces.push_back(unit.getInput());
+  }
+  return pieces;
+}
+
+/// The last op of `body` (or its ancestor there) that must run before an
+/// in-place update of parameter `p`, or of its instance `index` (-1: the
+/// whole parameter): the gradient's definition and every read of the
+/// parameter. No later than `floor` is returned when nothing is later.
+Operation *lastReader(Block &body, Value p, int64_t index, Value grad, Operation *floor) {
+  Operation *last = floor;
+  auto see = [&](Operation *op) {
+    op = op ? body.findAncestorOpInBlock(*op) : nullptr;
+    if (op && !op->hasTrait<mlir::OpTrait::IsTerminator>() && last->isBeforeInBlock(op))
+      last = op;
+  };
+  see(grad.getDefiningOp());
+  for (Operation *user : p.getUsers()) {
+    auto inst = dyn_cast<InstanceOp>(user);
+    if (!inst) {
+      see(user);
+      continue;
+    }
+    if (index >= 0 && inst.getIndexAttr().getInt() != index)
+      continue;
+    for (Operation *reader : inst->getUsers())
+      see(reader);
+  }
+  return last;
+}
+
+/// Emits one parameter's update where the gradient is ready and the old
+/// value is read for the last time (`fuse`), or at the current insertion
+/// point. A stacked parameter whose gradient arrives per instance is
+/// updated per instance and reassembled with reshape + concat. Returns the
+/// new parameter and fills `newState`.
+FailureOr<Value> emitUpdate(Emit &e, const Optimizer &optimizer, Block &body, bool fuse,
+                            Value p, Value g, ArrayRef<Value> state, Value lr, Value counter,
+                            Value t, SmallVectorImpl<Value> &newState) {
+  OpBuilder::InsertionGuard guard(e.b);
+  Operation *floor = t.getDefiningOp();
+  auto type = cast<RankedTensorType>(p.getType());
+  SmallVector<Value> pieces;
+  if (fuse && type.getRank() > 1)
+    pieces = instanceGradients(g, type);
+  if (pieces.empty()) {
+    if (fuse)
+      e.b.setInsertionPointAfter(lastReader(body, p, -1, g, floor));
+    return optimizer.update(e, p, g, state, lr, counter, t, newState);
+  }
+  Location loc = e.loc;
+  SmallVector<int64_t> unit{1};
+  unit.append(type.getShape().begin() + 1, type.getShape().end());
+  DenseI64ArrayAttr unitAttr = e.b.getDenseI64ArrayAttr(unit);
+  SmallVector<Value> params;
+  SmallVector<SmallVector<Value>> states(state.size());
+  for (auto [i, gi] : llvm::enumerate(pieces)) {
+    e.b.setInsertionPointAfter(lastReader(body, p, i, gi, floor));
+    auto slice = [&](Value stack) {
+      return createChecked<InstanceOp>(e.b, loc, stack, e.b.getI64IntegerAttr(i));
+    };
+    auto pi = slice(p);
+    if (failed(pi))
+      return failure();
+    SmallVector<Value> si, next;
+    for (Value s : state) {
+      auto v = slice(s);
+      if (failed(v))
+        return failure();
+      si.push_back(*v);
+    }
+    params.push_back(optimizer.update(e, *pi, gi, si, lr, counter, t, next));
+    for (auto [k, v] : llvm::enumerate(next))
+      states[k].push_back(v);
+  }
+  // Reassembled at the end, where the results are returned (the update
+  // itself stays free to move later: res-update-in-place may).
+  e.b.setInsertionPoint(body.getTerminator());
+  auto concat = [&](ArrayRef<Value> parts) -> FailureOr<ConcatOp> {
+    SmallVector<Value> units;
+    for (Value v : parts) {
+      auto unitPiece = createChecked<ReshapeOp>(e.b, loc, v, unitAttr);
+      if (failed(unitPiece))
+        return failure();
+      units.push_back(*unitPiece);
+    }
+    return createChecked<ConcatOp>(e.b, loc, units, e.b.getI64IntegerAttr(0));
+  };
+  for (ArrayRef<Value> parts : states) {
+    auto w = concat(parts);
+    if (failed(w))
+      return failure();
+    newState.push_back(*w);
+  }
+  auto cat = concat(params);
+  if (failed(cat))
+    return failure();
+  return Value(*cat);
+}
+
+LogicalResult buildTrainStep(func::FuncOp lossGrad, const Optimizer &optimizer, bool fuseUpdate) {
   OpBuilder b(lossGrad.getContext());
   b.setInsertionPointAfter(lossGrad);
   auto step = cast<func::FuncOp>(b.clone(*lossGrad));
@@ -367,7 +482,7 @@ LogicalResult buildTrainStep(func::FuncOp lossGrad, const Optimizer &optimizer) 
   bool updatesBuffers = false, drops = false;
   lossGrad.walk([&](BatchNormOp bn) { updatesBuffers |= bn.getTraining(); });
   lossGrad.walk([&](DropoutOp op) { drops |= op.getP().convertToDouble() > 0; });
-  if (!updatesBuffers && !drops) {
+  if (!updatesBuffers && !drops && !fuseUpdate) {
     Block &body = step.getBody().front();
     auto ret = cast<func::ReturnOp>(body.getTerminator());
     b.setInsertionPointToStart(&body);
@@ -427,11 +542,14 @@ LogicalResult buildTrainStep(func::FuncOp lossGrad, const Optimizer &optimizer) 
   if (drops && failed(keyDropouts(step, counter)))
     return failure();
 
-  // The update, before the return of loss and gradients.
-  auto ret = cast<func::ReturnOp>(step.getBody().front().getTerminator());
-  b.setInsertionPoint(ret);
+  // The updates: before the return of loss and gradients, or each where
+  // its gradient is ready (fuseUpdate). The step number t comes first.
+  Block &body = step.getBody().front();
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  b.setInsertionPointToStart(&body);
   Emit e{b, ret.getLoc()};
   Value t = e.add(counter, e.c(1.0));
+  b.setInsertionPoint(ret);
   SmallVector<Value> results{ret.getOperand(0)};
   SmallVector<DictionaryAttr> resultAttrs{step.getResultAttrDict(0)};
   auto update = [&](StringAttr name) {
@@ -444,7 +562,11 @@ LogicalResult buildTrainStep(func::FuncOp lossGrad, const Optimizer &optimizer) 
     Value p = step.getArgument(i);
     Value g = ret.getOperand(1 + k);
     SmallVector<Value> next;
-    results.push_back(optimizer.update(e, p, g, states[k], lr, counter, t, next));
+    FailureOr<Value> updated =
+        emitUpdate(e, optimizer, body, fuseUpdate, p, g, states[k], lr, counter, t, next);
+    if (failed(updated))
+      return failure();
+    results.push_back(*updated);
     resultAttrs.push_back(update(step.getArgAttrOfType<StringAttr>(i, "res.name")));
     for (auto [s, v] : llvm::zip(states[k], next)) {
       newStates.push_back(v);
@@ -481,6 +603,7 @@ LogicalResult buildTrainStep(func::FuncOp lossGrad, const Optimizer &optimizer) 
 }
 
 struct ResBuildTrainStep : res::impl::ResBuildTrainStepBase<ResBuildTrainStep> {
+  using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto opt = module->getAttrOfType<DictionaryAttr>("res.optimizer");
@@ -496,7 +619,7 @@ struct ResBuildTrainStep : res::impl::ResBuildTrainStepBase<ResBuildTrainStep> {
       if (fn.getSymName().ends_with("_loss_grad"))
         grads.push_back(fn);
     for (func::FuncOp g : grads)
-      if (failed(buildTrainStep(g, *optimizer)))
+      if (failed(buildTrainStep(g, *optimizer, fuseUpdate)))
         return signalPassFailure();
   }
 };

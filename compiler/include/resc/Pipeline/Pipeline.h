@@ -30,6 +30,11 @@ enum class FuseResidual { All, Forward, Backward, None };
 /// res: residual adds into contraction accumulators (after the training
 /// pipeline, which differentiates the unfused ops).
 std::string fusionPipeline(FuseResidual which, bool remarks);
+/// res: <Model>_train_step from loss_grad and the optimizer (after the
+/// fusion pipeline, so the step's body has the fused ops: each update is
+/// placed after the last op reading its parameter). `fuseUpdate`: updates
+/// placed with their gradients, for res-tile-for-vectors to fuse.
+std::string trainStepPipeline(bool fuseUpdate);
 /// res on tensors -> linalg/tensor/arith/math/scf on tensors.
 llvm::StringRef resToLinalgPipeline();
 /// linalg on tensors -> kernels on buffers, every buffer of an entry in its
