@@ -33,8 +33,9 @@ func.func @chain(%p: tensor<64xf32>, %g: tensor<64xf32>, %lr: tensor<f32>) -> te
   return %new : tensor<64xf32>
 }
 
-// Negative: a producer with a second use stays (it would be computed
-// twice), and an elementwise producer is not fused into a reduction.
+// Negative: a producer read again before its consumer stays (fusing it
+// would compute it twice, or the earlier reader would not see the fused
+// op), and an elementwise producer is not fused into a reduction.
 // CHECK-LABEL: func.func @keep(
 // CHECK-COUNT-3: linalg.generic
 // CHECK: return
@@ -48,19 +49,19 @@ func.func @keep(%x: tensor<64xf32>) -> (tensor<64xf32>, tensor<f32>) {
     %r = arith.mulf %a, %a : f32
     linalg.yield %r : f32
   } -> tensor<64xf32>
-  %neg = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
-      ins(%sq : tensor<64xf32>) outs(%e : tensor<64xf32>) {
-  ^bb0(%a: f32, %o: f32):
-    %r = arith.negf %a : f32
-    linalg.yield %r : f32
-  } -> tensor<64xf32>
   %sum = linalg.generic {indexing_maps = [#id, #r], iterator_types = ["reduction"]}
       ins(%sq : tensor<64xf32>) outs(%s0 : tensor<f32>) {
   ^bb0(%a: f32, %o: f32):
     %r = arith.addf %a, %o : f32
     linalg.yield %r : f32
   } -> tensor<f32>
-  return %neg, %sum : tensor<64xf32>, tensor<f32>
+    %neg = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%sq : tensor<64xf32>) outs(%e : tensor<64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.negf %a : f32
+    linalg.yield %r : f32
+  } -> tensor<64xf32>
+return %neg, %sum : tensor<64xf32>, tensor<f32>
 }
 
 // SGD with momentum: the new momentum is returned (state) and read by the
@@ -93,10 +94,18 @@ func.func @returned_producer(%g: tensor<64xf32>, %buf: tensor<64xf32>, %p: tenso
   return %np, %nb : tensor<64xf32>, tensor<64xf32>
 }
 
-// Not fused: the producer's other user is another elementwise op; fusing
-// it into both would compute it twice.
+// A producer read by two elementwise ops is fused into the first, which
+// also yields it; then the second takes the pair in: one loop computes the
+// producer once and yields both results (fusing the producer into both
+// would compute it twice).
 // CHECK-LABEL: func.func @two_consumers(
-// CHECK-COUNT-3: linalg.generic
+// CHECK: %[[F:.*]]:2 = linalg.generic
+// CHECK-COUNT-1: arith.mulf
+// CHECK-NOT: arith.mulf
+// CHECK: arith.addf
+// CHECK: arith.subf
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[F]]#0, %[[F]]#1
 func.func @two_consumers(%x: tensor<64xf32>) -> (tensor<64xf32>, tensor<64xf32>) {
   %c = arith.constant 2.0 : f32
   %e = tensor.empty() : tensor<64xf32>

@@ -1,4 +1,5 @@
 // RUN: res-opt %s --split-input-file --res-build-train-step --canonicalize | FileCheck %s
+// RUN: res-opt %s --split-input-file --res-build-train-step="fuse-update=false" --canonicalize | FileCheck %s --check-prefix=CALL
 
 // SGD with momentum: lr becomes an input, the momentum buffer and the step
 // counter become state arguments, and every new value is an "update" result.
@@ -9,16 +10,25 @@
 // CHECK-SAME: %[[BUF:[^:]+]]: tensor<2x4xf32> {res.init = "zeros", res.name = "fc.weight.momentum_buffer", res.role = "state"}
 // CHECK-SAME: %[[STEP:[^:]+]]: tensor<f32> {res.init = "zeros", res.name = "optimizer.step", res.role = "state"}
 // CHECK-SAME: -> (tensor<f32> {{.*}}res.role = "loss"}, tensor<2x4xf32> {res.name = "fc.weight", res.role = "update"}, tensor<2x4xf32> {res.name = "fc.weight.momentum_buffer", res.role = "update"}, tensor<f32> {res.name = "optimizer.step", res.role = "update"})
-// The step calls loss_grad rather than repeating its body.
-// CHECK: %[[LG:.*]]:2 = call @M_loss_grad(%[[X]], %[[W]]) : (tensor<?x4xf32>, tensor<2x4xf32>) -> (tensor<f32>, tensor<2x4xf32>)
-// CHECK-NOT: res.linear_weight_grad
+// With fuse-update (the default) the step repeats loss_grad's body and
+// updates the weight right after its gradient.
+// CHECK-NOT: call @M_loss_grad
+// CHECK: %[[Y:.*]] = res.linear %[[X]], %[[W]]
+// CHECK: %[[L:.*]] = res.mean %[[Y]]
+// CHECK: %[[G:.*]] = res.linear_weight_grad %[[Y]], %[[X]]
 // The first step takes the gradient as the buffer (torch.optim): relu(1 - step).
 // CHECK: %[[FIRST:.*]] = res.relu %{{.*}} : tensor<f32>
 // CHECK: res.mul %[[BUF]], %{{.*}} : tensor<2x4xf32>, tensor<f32> -> tensor<2x4xf32>
 // CHECK: %[[NEWBUF:.*]] = res.add
 // CHECK: %[[STEPPED:.*]] = res.mul %[[NEWBUF]], %[[LR]]
 // CHECK: %[[NEWW:.*]] = res.sub %[[W]], %[[STEPPED]]
-// CHECK: return %[[LG]]#0, %[[NEWW]], %[[NEWBUF]], %{{.*}}
+// CHECK: return %[[L]], %[[NEWW]], %[[NEWBUF]], %{{.*}}
+// Without it, the step calls loss_grad rather than repeating its body.
+// CALL-LABEL: func.func @M_train_step(
+// CALL: %[[LG:.*]]:2 = call @M_loss_grad(%{{.*}}, %{{.*}}) : (tensor<?x4xf32>, tensor<2x4xf32>) -> (tensor<f32>, tensor<2x4xf32>)
+// CALL-NOT: res.linear_weight_grad
+// CALL: %[[NEWW:.*]] = res.sub %{{.*}}, %{{.*}} : tensor<2x4xf32>
+// CALL: return %[[LG]]#0, %[[NEWW]]
 module attributes {res.optimizer = {name = "SGD", momentum = 0.9 : f64, dampening = 0.0 : f64, weight_decay = 0.0 : f64, nesterov = false, lr = 0.1 : f64}} {
   func.func @M_loss_grad(%x: tensor<?x4xf32> {res.name = "x", res.role = "input", res.dims = ["N", 4]},
                          %w: tensor<2x4xf32> {res.name = "fc.weight", res.role = "param"})
@@ -85,5 +95,51 @@ module attributes {res.optimizer = {name = "SGD", momentum = 0.0 : f64, dampenin
     %gw = res.mul %db, %x : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x4xf32>
     %g = res.reduce_to %gw, %w : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<4xf32>
     return %l, %g : tensor<f32>, tensor<4xf32>
+  }
+}
+
+// -----
+
+// A stacked parameter (two instances) whose gradient is the concatenation
+// of per-instance gradients is updated per instance: each update right
+// after the last read of its instance (instance 1's weight is read again by
+// the data gradient after its weight gradient), the new stack reassembled
+// at the end.
+// CHECK-LABEL: func.func @S_train_step(
+// CHECK-SAME: %[[X:[^:]+]]: tensor<?x4xf32>
+// CHECK-SAME: %[[LR:[^:]+]]: tensor<f32>
+// CHECK-SAME: %[[W:[^:]+]]: tensor<2x4x4xf32>
+// CHECK-NOT: call @S_loss_grad
+// CHECK: %[[W1:.*]] = res.instance %[[W]][1]
+// CHECK: %[[G1:.*]] = res.linear_weight_grad
+// CHECK: %[[DX:.*]] = res.matmul %{{.*}}, %[[W1]]
+// CHECK: %[[STEP1:.*]] = res.mul %[[G1]], %[[LR]]
+// CHECK: %[[NEW1:.*]] = res.sub %{{.*}}, %[[STEP1]]
+// CHECK: %[[G0:.*]] = res.linear_weight_grad %[[DX]]
+// CHECK: %[[STEP0:.*]] = res.mul %[[G0]], %[[LR]]
+// CHECK: %[[NEW0:.*]] = res.sub %{{.*}}, %[[STEP0]]
+// CHECK: %[[U0:.*]] = res.reshape %[[NEW0]] [1, 4, 4]
+// CHECK: %[[U1:.*]] = res.reshape %[[NEW1]] [1, 4, 4]
+// CHECK: %[[NEWW:.*]] = res.concat %[[U0]], %[[U1]] dim 0
+// CHECK: return %{{.*}}, %[[NEWW]],
+// CALL-LABEL: func.func @S_train_step(
+// CALL: call @S_loss_grad
+// CALL-NOT: res.instance
+module attributes {res.optimizer = {name = "SGD", momentum = 0.0 : f64, dampening = 0.0 : f64, weight_decay = 0.0 : f64, nesterov = false, lr = 0.1 : f64}} {
+  func.func @S_loss_grad(%x: tensor<?x4xf32> {res.name = "x", res.role = "input", res.dims = ["N", 4]},
+                         %w: tensor<2x4x4xf32> {res.name = "blocks.*.w", res.role = "param", res.stacked = 1 : i64})
+      -> (tensor<f32> {res.name = "loss", res.role = "loss", res.dims = []}, tensor<2x4x4xf32> {res.name = "blocks.*.w", res.role = "grad"}) {
+    %w0 = res.instance %w[0] : tensor<2x4x4xf32> -> tensor<4x4xf32>
+    %w1 = res.instance %w[1] : tensor<2x4x4xf32> -> tensor<4x4xf32>
+    %h = res.matmul %x, %w0 : (tensor<?x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
+    %y = res.matmul %h, %w1 : (tensor<?x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
+    %l = res.mean %y : tensor<?x4xf32> -> tensor<f32>
+    %g1 = res.linear_weight_grad %y, %h : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<4x4xf32>
+    %dh = res.matmul %y, %w1 : (tensor<?x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
+    %g0 = res.linear_weight_grad %dh, %x : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<4x4xf32>
+    %u0 = res.reshape %g0 [1, 4, 4] : tensor<4x4xf32> -> tensor<1x4x4xf32>
+    %u1 = res.reshape %g1 [1, 4, 4] : tensor<4x4xf32> -> tensor<1x4x4xf32>
+    %g = res.concat %u0, %u1 dim 0 : (tensor<1x4x4xf32>, tensor<1x4x4xf32>) -> tensor<2x4x4xf32>
+    return %l, %g : tensor<f32>, tensor<2x4x4xf32>
   }
 }

@@ -20,11 +20,13 @@ static bool isAllParallel(Operation *op) {
 }
 
 /// Fuse only elementwise into elementwise, and only a producer nothing else
-/// reads (otherwise it would be computed twice).
+/// reads, through any of its results (otherwise it would be computed
+/// twice).
 static bool shouldFuse(OpOperand *use) {
   Operation *producer = use->get().getDefiningOp();
   Operation *consumer = use->getOwner();
-  return isAllParallel(producer) && isAllParallel(consumer) && use->get().hasOneUse();
+  return isAllParallel(producer) && isAllParallel(consumer) && use->get().hasOneUse() &&
+         llvm::all_of(producer->getUsers(), [&](Operation *user) { return user == consumer; });
 }
 
 /// Every other reader of `producer` comes after `consumer` (the function's
