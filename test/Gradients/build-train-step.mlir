@@ -1,5 +1,5 @@
-// RUN: res-opt %s --split-input-file --res-build-train-step --canonicalize | FileCheck %s
-// RUN: res-opt %s --split-input-file --res-build-train-step="fuse-update=false" --canonicalize | FileCheck %s --check-prefix=CALL
+// RUN: res-opt %s --split-input-file --res-build-train-step="fuse-update=true" --canonicalize | FileCheck %s
+// RUN: res-opt %s --split-input-file --res-build-train-step --canonicalize | FileCheck %s --check-prefix=CALL
 
 // SGD with momentum: lr becomes an input, the momentum buffer and the step
 // counter become state arguments, and every new value is an "update" result.
@@ -10,7 +10,7 @@
 // CHECK-SAME: %[[BUF:[^:]+]]: tensor<2x4xf32> {res.init = "zeros", res.name = "fc.weight.momentum_buffer", res.role = "state"}
 // CHECK-SAME: %[[STEP:[^:]+]]: tensor<f32> {res.init = "zeros", res.name = "optimizer.step", res.role = "state"}
 // CHECK-SAME: -> (tensor<f32> {{.*}}res.role = "loss"}, tensor<2x4xf32> {res.name = "fc.weight", res.role = "update"}, tensor<2x4xf32> {res.name = "fc.weight.momentum_buffer", res.role = "update"}, tensor<f32> {res.name = "optimizer.step", res.role = "update"})
-// With fuse-update (the default) the step repeats loss_grad's body and
+// With fuse-update the step repeats loss_grad's body and
 // updates the weight right after its gradient.
 // CHECK-NOT: call @M_loss_grad
 // CHECK: %[[Y:.*]] = res.linear %[[X]], %[[W]]
@@ -23,7 +23,8 @@
 // CHECK: %[[STEPPED:.*]] = res.mul %[[NEWBUF]], %[[LR]]
 // CHECK: %[[NEWW:.*]] = res.sub %[[W]], %[[STEPPED]]
 // CHECK: return %[[L]], %[[NEWW]], %[[NEWBUF]], %{{.*}}
-// Without it, the step calls loss_grad rather than repeating its body.
+// Without it (the default), the step calls loss_grad rather than repeating
+// its body.
 // CALL-LABEL: func.func @M_train_step(
 // CALL: %[[LG:.*]]:2 = call @M_loss_grad(%{{.*}}, %{{.*}}) : (tensor<?x4xf32>, tensor<2x4xf32>) -> (tensor<f32>, tensor<2x4xf32>)
 // CALL-NOT: res.linear_weight_grad

@@ -139,7 +139,8 @@ def ResBuildTrainStep : Pass<"res-build-train-step", "::mlir::ModuleOp"> {
     momentum mean`, `running_var` likewise with the unbiased batch variance,
     `num_batches_tracked += 1`; also results with `res.role = "update"`.
 
-    `fuse-update` (the default): the step repeats loss_grad's body instead
+    `fuse-update` (off by default: equal speed, measured in
+    docs/performance.md): the step repeats loss_grad's body instead
     of calling it, and each parameter's update is placed right after the
     last op that reads the parameter and after its gradient; a stacked
     parameter (`repeat`) whose gradient is the concatenation of per-instance
@@ -150,7 +151,7 @@ def ResBuildTrainStep : Pass<"res-build-train-step", "::mlir::ModuleOp"> {
     end (one copy of the forward and backward code).
   }];
   let options = [
-    Option<"fuseUpdate", "fuse-update", "bool", /*default=*/"true",
+    Option<"fuseUpdate", "fuse-update", "bool", /*default=*/"false",
            "Update each parameter (instance) right after its gradient">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
