@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Residual fusion and the memory plan on and off (issue 6), side by side in
-# one run: train_step (and forward) time and peak RSS of the ResMLP and
-# ResNet8 fixtures compiled with resc's defaults, with --fuse-residual=none
-# and with --memory-plan=heap, and PyTorch's for the same step, interleaved
-# round by round.
+# Residual fusion, the optimizer-update fusion and the memory plan on and
+# off (issue 6), side by side in one run: train_step (and forward) time and
+# peak RSS of the ResMLP and ResNet8 fixtures compiled with resc's defaults,
+# with --fuse-residual=none, with --fuse-update (train_step only) and with
+# --memory-plan=heap, and PyTorch's for the same step, interleaved round by
+# round.
 #   bash bench/fusion.sh            # ROUNDS=3 ITERS=20 THREADS=1
 # Prints a markdown table (medians over rounds; peak RSS is the largest of
 # the rounds) and leaves bench/results/fusion-<stamp>.{md,tsv}.
@@ -25,6 +26,7 @@ for m in resmlp resnet8; do
   build/bin/resc examples/$m.res -o "$WORK/$m.fused.so"
   build/bin/resc examples/$m.res --fuse-residual=none -o "$WORK/$m.plain.so"
   build/bin/resc examples/$m.res --memory-plan=heap -o "$WORK/$m.heap.so"
+  build/bin/resc examples/$m.res --fuse-update -o "$WORK/$m.update.so"
 done
 
 env_for() { # impl
@@ -40,7 +42,9 @@ for ((r = 1; r <= ROUNDS; r++)); do
   for c in "${CONFIGS[@]}"; do
     read -r m b torch <<<"$c"
     for e in $ENTRIES; do
-      for impl in fused plain heap torch; do
+      impls="fused plain heap torch"
+      [ "$e" = train_step ] && impls="fused plain update heap torch"
+      for impl in $impls; do
         if [ $impl = torch ]; then
           cmd=($PY "$torch" --workload "$e" --batch "$b" --threads "$THREADS" --iters "$ITERS" --warmup "$WARMUP")
         else
@@ -65,17 +69,23 @@ with open(sys.argv[1]) as f:
     for line in f:
         r, m, e, b, impl, ms, rss = line.split()
         rows[(m, e, int(b), impl)].append((float(ms), float(rss)))
-# "fused" is resc's default (fusion on, memory plan on); "unfused" turns the
-# residual fusion off, "heap" the memory plan.
-impls = ("fused", "plain", "heap", "torch")
-print("| model | entry | batch | resc ms | unfused ms | unfused/resc | heap ms | heap/resc "
-      "| PyTorch ms | PyTorch/resc | resc peak RSS MB | unfused MB | heap MB | PyTorch MB |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+# "fused" is resc's default (residual fusion on, memory plan on);
+# "unfused" turns the residual fusion off, "update" fuses the optimizer
+# update into the weight gradients (train_step only), "heap" turns the
+# memory plan off.
+impls = ("fused", "plain", "update", "heap", "torch")
+print("| model | entry | batch | resc ms | unfused ms | unfused/resc | fused update ms | update/resc "
+      "| heap ms | heap/resc | PyTorch ms | PyTorch/resc | resc peak RSS MB | unfused MB "
+      "| fused update MB | heap MB | PyTorch MB |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for (m, e, b) in sorted({k[:3] for k in rows}):
-    med = {i: statistics.median(x[0] for x in rows[(m, e, b, i)]) for i in impls}
-    rss = {i: max(x[1] for x in rows[(m, e, b, i)]) for i in impls}
-    print(f"| {m} | {e} | {b} | {med['fused']:.2f} | {med['plain']:.2f} | {med['plain']/med['fused']:.2f}x "
-          f"| {med['heap']:.2f} | {med['heap']/med['fused']:.2f}x "
-          f"| {med['torch']:.2f} | {med['torch']/med['fused']:.2f}x | {rss['fused']:.0f} | {rss['plain']:.0f} "
-          f"| {rss['heap']:.0f} | {rss['torch']:.0f} |")
+    have = [i for i in impls if rows.get((m, e, b, i))]
+    med = {i: statistics.median(x[0] for x in rows[(m, e, b, i)]) for i in have}
+    rss = {i: max(x[1] for x in rows[(m, e, b, i)]) for i in have}
+    ms = lambda i: f"{med[i]:.2f}" if i in med else "-"
+    ratio = lambda i: f"{med[i]/med['fused']:.2f}x" if i in med else "-"
+    mb = lambda i: f"{rss[i]:.0f}" if i in rss else "-"
+    print(f"| {m} | {e} | {b} | {ms('fused')} | {ms('plain')} | {ratio('plain')} | {ms('update')} "
+          f"| {ratio('update')} | {ms('heap')} | {ratio('heap')} | {ms('torch')} | {ratio('torch')} "
+          f"| {mb('fused')} | {mb('plain')} | {mb('update')} | {mb('heap')} | {mb('torch')} |")
 PY

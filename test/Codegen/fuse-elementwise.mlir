@@ -33,9 +33,8 @@ func.func @chain(%p: tensor<64xf32>, %g: tensor<64xf32>, %lr: tensor<f32>) -> te
   return %new : tensor<64xf32>
 }
 
-// Negative: a producer read again before its consumer stays (fusing it
-// would compute it twice, or the earlier reader would not see the fused
-// op), and an elementwise producer is not fused into a reduction.
+// Negative: a producer with a second use stays (it would be computed
+// twice), and an elementwise producer is not fused into a reduction.
 // CHECK-LABEL: func.func @keep(
 // CHECK-COUNT-3: linalg.generic
 // CHECK: return
@@ -49,19 +48,19 @@ func.func @keep(%x: tensor<64xf32>) -> (tensor<64xf32>, tensor<f32>) {
     %r = arith.mulf %a, %a : f32
     linalg.yield %r : f32
   } -> tensor<64xf32>
+  %neg = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%sq : tensor<64xf32>) outs(%e : tensor<64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.negf %a : f32
+    linalg.yield %r : f32
+  } -> tensor<64xf32>
   %sum = linalg.generic {indexing_maps = [#id, #r], iterator_types = ["reduction"]}
       ins(%sq : tensor<64xf32>) outs(%s0 : tensor<f32>) {
   ^bb0(%a: f32, %o: f32):
     %r = arith.addf %a, %o : f32
     linalg.yield %r : f32
   } -> tensor<f32>
-    %neg = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
-      ins(%sq : tensor<64xf32>) outs(%e : tensor<64xf32>) {
-  ^bb0(%a: f32, %o: f32):
-    %r = arith.negf %a : f32
-    linalg.yield %r : f32
-  } -> tensor<64xf32>
-return %neg, %sum : tensor<64xf32>, tensor<f32>
+  return %neg, %sum : tensor<64xf32>, tensor<f32>
 }
 
 // SGD with momentum: the new momentum is returned (state) and read by the
@@ -94,18 +93,10 @@ func.func @returned_producer(%g: tensor<64xf32>, %buf: tensor<64xf32>, %p: tenso
   return %np, %nb : tensor<64xf32>, tensor<64xf32>
 }
 
-// A producer read by two elementwise ops is fused into the first, which
-// also yields it; then the second takes the pair in: one loop computes the
-// producer once and yields both results (fusing the producer into both
-// would compute it twice).
+// Not fused: the producer's other user is another elementwise op; fusing
+// it into both would compute it twice.
 // CHECK-LABEL: func.func @two_consumers(
-// CHECK: %[[F:.*]]:2 = linalg.generic
-// CHECK-COUNT-1: arith.mulf
-// CHECK-NOT: arith.mulf
-// CHECK: arith.addf
-// CHECK: arith.subf
-// CHECK-NOT: linalg.generic
-// CHECK: return %[[F]]#0, %[[F]]#1
+// CHECK-COUNT-3: linalg.generic
 func.func @two_consumers(%x: tensor<64xf32>) -> (tensor<64xf32>, tensor<64xf32>) {
   %c = arith.constant 2.0 : f32
   %e = tensor.empty() : tensor<64xf32>
@@ -128,4 +119,40 @@ func.func @two_consumers(%x: tensor<64xf32>) -> (tensor<64xf32>, tensor<64xf32>)
     linalg.yield %t : f32
   } -> tensor<64xf32>
   return %b, %d : tensor<64xf32>, tensor<64xf32>
+}
+
+// Returned through a reassembly: the new momentum of one instance of a
+// stacked parameter goes into the returned stack (expand_shape +
+// insert_slice) and is read by the instance's parameter update. Fused like
+// a returned producer: one generic yields both.
+// CHECK-LABEL: func.func @returned_through_reassembly(
+// CHECK: %[[F:.*]]:2 = linalg.generic
+// CHECK-NOT: linalg.generic
+// CHECK: tensor.expand_shape %[[F]]#0
+// CHECK: return %[[F]]#1,
+func.func @returned_through_reassembly(%g: tensor<64xf32>, %buf: tensor<64xf32>, %p: tensor<64xf32>,
+                                       %rest: tensor<1x64xf32>)
+    -> (tensor<64xf32>, tensor<2x64xf32>) {
+  %m = arith.constant 0.9 : f32
+  %lr = arith.constant 0.1 : f32
+  %e = tensor.empty() : tensor<64xf32>
+  %nb = linalg.generic {indexing_maps = [#id1, #id1, #id1], iterator_types = ["parallel"]}
+      ins(%g, %buf : tensor<64xf32>, tensor<64xf32>) outs(%e : tensor<64xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %t = arith.mulf %b, %m : f32
+    %r = arith.addf %t, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<64xf32>
+  %np = linalg.generic {indexing_maps = [#id1, #id1, #id1], iterator_types = ["parallel"]}
+      ins(%p, %nb : tensor<64xf32>, tensor<64xf32>) outs(%e : tensor<64xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %t = arith.mulf %b, %lr : f32
+    %r = arith.subf %a, %t : f32
+    linalg.yield %r : f32
+  } -> tensor<64xf32>
+  %u = tensor.expand_shape %nb [[0, 1]] output_shape [1, 64] : tensor<64xf32> into tensor<1x64xf32>
+  %full = tensor.empty() : tensor<2x64xf32>
+  %i0 = tensor.insert_slice %rest into %full[0, 0] [1, 64] [1, 1] : tensor<1x64xf32> into tensor<2x64xf32>
+  %i1 = tensor.insert_slice %u into %i0[1, 0] [1, 64] [1, 1] : tensor<1x64xf32> into tensor<2x64xf32>
+  return %np, %i1 : tensor<64xf32>, tensor<2x64xf32>
 }

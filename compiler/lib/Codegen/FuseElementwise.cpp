@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace resc {
@@ -20,36 +21,43 @@ static bool isAllParallel(Operation *op) {
 }
 
 /// Fuse only elementwise into elementwise, and only a producer nothing else
-/// reads, through any of its results (otherwise it would be computed
-/// twice).
+/// reads (otherwise it would be computed twice).
 static bool shouldFuse(OpOperand *use) {
   Operation *producer = use->get().getDefiningOp();
   Operation *consumer = use->getOwner();
-  return isAllParallel(producer) && isAllParallel(consumer) && use->get().hasOneUse() &&
-         llvm::all_of(producer->getUsers(), [&](Operation *user) { return user == consumer; });
+  return isAllParallel(producer) && isAllParallel(consumer) && use->get().hasOneUse();
 }
 
-/// Every other reader of `producer` comes after `consumer` (the function's
-/// return, the reassembly of a stacked state): they can take the fused
-/// op's copy of its results. A reader between the two would not see the
-/// fused op.
-static bool otherUsersFollow(linalg::GenericOp producer, Operation *consumer) {
-  Block *block = consumer->getBlock();
-  // Read through one operand only: a second one would read the fused op's
-  // own result.
+/// A use through which a value only leaves the function: the return, or
+/// the reassembly of a returned tensor (a stacked state's instances go
+/// through expand_shape and an insert_slice chain into it).
+static bool isReturnUse(OpOperand &use) {
+  Operation *user = use.getOwner();
+  if (isa<func::ReturnOp>(user))
+    return true;
+  if (!isa<tensor::ExpandShapeOp, tensor::CastOp, tensor::InsertSliceOp>(user))
+    return false;
+  return llvm::all_of(user->getResult(0).getUses(), isReturnUse);
+}
+
+/// A producer read by `consumer` (through one operand: a second one would
+/// read the fused op's own result) and otherwise only returned: the return
+/// can take the fused op's copy of its results. Any other reader might sit
+/// between the two and would not see the fused op, or, fused into several
+/// consumers, the producer would be computed twice.
+static bool onlyOtherUseIsReturn(linalg::GenericOp producer, Operation *consumer) {
   if (llvm::count_if(consumer->getOperands(),
                      [&](Value v) { return v.getDefiningOp() == producer; }) != 1)
     return false;
-  return llvm::all_of(producer->getUsers(), [&](Operation *user) {
-    if (user == consumer)
-      return true;
-    Operation *at = block->findAncestorOpInBlock(*user);
-    return at && at != consumer && consumer->isBeforeInBlock(at);
+  return llvm::all_of(producer->getResults(), [&](Value r) {
+    return llvm::all_of(r.getUses(), [&](OpOperand &use) {
+      return use.getOwner() == consumer || isReturnUse(use);
+    });
   });
 }
 
-/// Fuses each producer that is also read later into its consumer, the
-/// fused op yielding the producer's results too (SGD's new momentum is
+/// Fuses each producer that is also returned into its consumer, the fused
+/// op yielding the producer's results too (SGD's new momentum is
 /// returned and read by the parameter update: one pass over parameter,
 /// gradient and momentum instead of two; as one op it can also be the
 /// epilogue of the weight gradient). Pairs sharing an op wait for the next
@@ -64,7 +72,7 @@ static bool fuseReturnedProducers(func::FuncOp fn) {
     for (OpOperand *operand : consumer.getDpsInputOperands()) {
       auto producer = operand->get().getDefiningOp<linalg::GenericOp>();
       if (!producer || claimed.contains(producer) || !isAllParallel(producer) ||
-          !otherUsersFollow(producer, consumer) || !linalg::areElementwiseOpsFusable(operand))
+          !onlyOtherUseIsReturn(producer, consumer) || !linalg::areElementwiseOpsFusable(operand))
         continue;
       claimed.insert(producer);
       claimed.insert(consumer);
