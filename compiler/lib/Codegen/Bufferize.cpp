@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotModuleBufferize.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 namespace resc {
 #define GEN_PASS_DEF_RESBUFFERIZE
@@ -26,9 +27,30 @@ static MemRefType rowContiguousType(TensorType type, Attribute memorySpace) {
   return MemRefType::get(ranked.getShape(), ranked.getElementType(), layout, memorySpace);
 }
 
+/// One tensor.empty per use. CSE merges the empties of equal static
+/// shapes; as destinations of two kernel calls they would name one buffer
+/// that both write, and One-Shot would copy (or, for a loop carry, fail to
+/// allocate the strided type of its iter_arg: TinyLM with pinned N and T,
+/// whose repeat body wrote into an empty made before the loop).
+static void splitEmptyTensors(ModuleOp module) {
+  SmallVector<tensor::EmptyOp> shared;
+  module.walk([&](tensor::EmptyOp op) {
+    if (!op->hasOneUse() && !op->use_empty())
+      shared.push_back(op);
+  });
+  // Each copy right before its user: inside a loop body it is then a new
+  // buffer per iteration, as the dynamic-shape IR has.
+  for (tensor::EmptyOp op : shared)
+    for (OpOperand &use : llvm::make_early_inc_range(llvm::drop_begin(op->getUses()))) {
+      OpBuilder b(use.getOwner());
+      use.set(b.clone(*op)->getResult(0));
+    }
+}
+
 namespace {
 struct ResBufferize : resc::impl::ResBufferizeBase<ResBufferize> {
   void runOnOperation() override {
+    splitEmptyTensors(getOperation());
     OneShotBufferizationOptions options;
     options.bufferizeFunctionBoundaries = true;
     options.allowReturnAllocsFromLoops = true;
