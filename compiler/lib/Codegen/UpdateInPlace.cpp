@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/MapVector.h"
 
 #include <map>
 #include <set>
@@ -99,7 +100,7 @@ static void placeAfterReads(Operation *update, ValueRange reads, Block &body) {
   Operation *last = update;
   for (Value v : reads)
     for (Operation *reader : v.getUsers())
-      if (reader != update)
+      if (reader != update && !reader->hasTrait<OpTrait::IsTerminator>())
         if (Operation *at = fusedPosition(reader, body); at && last->isBeforeInBlock(at))
           last = at;
   if (last == update)
@@ -139,7 +140,7 @@ static void updateSlicesInPlace(IRRewriter &rewriter, Block &body, Value argumen
                                 ArrayRef<tensor::InsertSliceOp> chain, OpOperand &returned) {
   if (!llvm::all_of(chain, [](tensor::InsertSliceOp op) { return isStatic(op); }))
     return;
-  llvm::DenseMap<Operation *, std::pair<tensor::InsertSliceOp, OpOperand *>> pieces;
+  llvm::MapVector<Operation *, std::pair<tensor::InsertSliceOp, OpOperand *>> pieces;
   SmallVector<tensor::InsertSliceOp> rest;
   for (tensor::InsertSliceOp insert : llvm::reverse(chain)) {
     Value piece = insert.getSource();
