@@ -225,3 +225,53 @@ func.func @init_in_tiles(%x: tensor<12x16xf32>, %w: tensor<16x128xf32>, %b: tens
   } -> tensor<12x128xf32>
   return %y : tensor<12x128xf32>
 }
+
+// Linear's weight, transposed for the register tiles
+// (res-transpose-contraction-operands), moves into the thread chunks: each
+// chunk transposes only its 128-column panel, in 16 x 16 blocks, into a
+// buffer that stays in cache (BLAS packs B the same way), instead of the
+// whole [512, 1024] copy going through memory before the product. Not in a
+// serial kernel (no chunks): there the weight is transposed whole.
+// PAR-LABEL: func.func @packed_weight(
+// PAR-NOT: linalg.transpose
+// PAR: scf.forall (%{{.*}}) = (0) to (1024) step (128)
+// PAR: linalg.transpose ins(%{{.*}} : tensor<16x16xf32>)
+// PAR: linalg.generic {{.*}} tensor<6x64xf32>
+// PAR: scf.forall.in_parallel
+// PAR-LABEL: func.func @packed_weight_serial(
+// PAR: linalg.transpose ins(%{{.*}} : tensor<16x16xf32>)
+// PAR-NOT: scf.forall
+func.func @packed_weight(%x: tensor<?x512xf32>, %w: tensor<1024x512xf32>) -> tensor<?x1024xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x512xf32>
+  %te = tensor.empty() : tensor<512x1024xf32>
+  %wt = linalg.transpose ins(%w : tensor<1024x512xf32>) outs(%te : tensor<512x1024xf32>) permutation = [1, 0]
+  %e = tensor.empty(%n) : tensor<?x1024xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<?x1024xf32>) -> tensor<?x1024xf32>
+  %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %wt : tensor<?x512xf32>, tensor<512x1024xf32>) outs(%acc : tensor<?x1024xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1024xf32>
+  return %y : tensor<?x1024xf32>
+}
+func.func @packed_weight_serial(%x: tensor<?x512xf32>, %w: tensor<1024x512xf32>) -> tensor<?x1024xf32> attributes {res.serial} {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x512xf32>
+  %te = tensor.empty() : tensor<512x1024xf32>
+  %wt = linalg.transpose ins(%w : tensor<1024x512xf32>) outs(%te : tensor<512x1024xf32>) permutation = [1, 0]
+  %e = tensor.empty(%n) : tensor<?x1024xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<?x1024xf32>) -> tensor<?x1024xf32>
+  %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %wt : tensor<?x512xf32>, tensor<512x1024xf32>) outs(%acc : tensor<?x1024xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1024xf32>
+  return %y : tensor<?x1024xf32>
+}

@@ -165,6 +165,30 @@ static SmallVector<Operation *> fusedProducers(linalg::LinalgOp root) {
   return ops;
 }
 
+/// The transpose feeding `contraction` (res-transpose-contraction-operands'
+/// copy of Linear's weight, [k, n]) that can move into the thread chunks
+/// `chunks` (on the contraction's loops): the chunks split only dims the
+/// transposed operand is indexed by (its column panel), so each chunk
+/// transposes just the panel it multiplies by, into a buffer that stays in
+/// cache, instead of the whole weight going through memory before the
+/// product (BLAS packs B the same way).
+static linalg::TransposeOp packableTranspose(linalg::LinalgOp contraction,
+                                             ArrayRef<int64_t> chunks) {
+  for (OpOperand *in : contraction.getDpsInputOperands()) {
+    auto t = in->get().getDefiningOp<linalg::TransposeOp>();
+    if (!t || !in->get().hasOneUse() || !t.hasPureTensorSemantics())
+      continue;
+    AffineMap map = contraction.getMatchingIndexingMap(in);
+    bool onlyThisOperand = true;
+    for (auto [d, size] : llvm::enumerate(chunks))
+      if (size != 0 && !map.isFunctionOfDim(d))
+        onlyThisOperand = false;
+    if (onlyThisOperand)
+      return t;
+  }
+  return {};
+}
+
 /// The loop-dim correspondence of an epilogue: epilogue loop r is the
 /// contraction loop that indexes result dim r.
 static SmallVector<unsigned> contractionDimsOf(linalg::LinalgOp contraction) {
@@ -219,11 +243,23 @@ static bool tileWithProducers(RewriterBase &rewriter, linalg::LinalgOp root, boo
   if (parallel)
     if (std::optional<SmallVector<int64_t>> chunks = chooseParallelTiles(contraction)) {
       scheduleOnRoot(root, contraction, *chunks, {}, sizes, order);
+      SmallVector<Operation *> chunkProducers = producers;
+      if (linalg::TransposeOp t = packableTranspose(contraction, *chunks))
+        chunkProducers.push_back(t);
       FailureOr<scf::SCFTileAndFuseResult> forall = tileAndFuse(
-          rewriter, root, producers, sizes, {}, scf::SCFTilingOptions::LoopType::ForallOp);
+          rewriter, root, chunkProducers, sizes, {}, scf::SCFTilingOptions::LoopType::ForallOp);
       if (failed(forall))
         return false;
+      // The chunk's transpose, in 16 x 16 register blocks.
+      for (Operation *op : forall->tiledAndFusedOps)
+        if (auto t = dyn_cast<linalg::TransposeOp>(op))
+          if (std::optional<TileSchedule> s = chooseTiles(t))
+            tileAndPeel(rewriter, t, *s);
       root = cast<linalg::LinalgOp>(forall->tiledAndFusedOps.front());
+      // The contraction moved into the chunk too (the old op is gone).
+      contraction = epilogueProducer(root);
+      if (!contraction)
+        contraction = root;
       producers = fusedProducers(root);
       if (producers.empty())
         return true; // tiled for threads; the rest is left to the scalar path
@@ -290,6 +326,13 @@ struct ResTileForVectors : resc::impl::ResTileForVectorsBase<ResTileForVectors> 
       if (producers.empty())
         continue;
       fused.insert(producers.begin(), producers.end());
+      // A weight transpose that moves into the thread chunks is not tiled
+      // alone either.
+      if (parallel && !func->hasAttr(resc::kSerialKernelAttr))
+        if (std::optional<SmallVector<int64_t>> chunks =
+                chooseParallelTiles(contraction ? contraction : op))
+          if (linalg::TransposeOp t = packableTranspose(contraction ? contraction : op, *chunks))
+            fused.insert(t);
       roots.push_back(op);
     }
     llvm::SmallPtrSet<Operation *, 8> isRoot;
