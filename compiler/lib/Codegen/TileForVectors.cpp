@@ -179,11 +179,11 @@ static linalg::TransposeOp packableTranspose(linalg::LinalgOp contraction,
     if (!t || !in->get().hasOneUse() || !t.hasPureTensorSemantics())
       continue;
     AffineMap map = contraction.getMatchingIndexingMap(in);
-    bool onlyThisOperand = true;
+    bool splitsOnlyItsDims = true;
     for (auto [d, size] : llvm::enumerate(chunks))
       if (size != 0 && !map.isFunctionOfDim(d))
-        onlyThisOperand = false;
-    if (onlyThisOperand)
+        splitsOnlyItsDims = false;
+    if (splitsOnlyItsDims)
       return t;
   }
   return {};
