@@ -39,6 +39,18 @@ linalg::LinalgOp epilogueProducer(linalg::LinalgOp op) {
   return {};
 }
 
+linalg::LinalgOp fusableInit(linalg::LinalgOp op) {
+  FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
+  if (failed(dims) || dims->k.size() != 1 || op.getNumDpsInits() != 1)
+    return {};
+  auto init = op.getDpsInitOperand(0)->get().getDefiningOp<linalg::LinalgOp>();
+  if (!init || !init.hasPureTensorSemantics() || init->getNumResults() != 1 ||
+      init.getNumLoops() != init.getNumParallelLoops() || !init->getResult(0).hasOneUse() ||
+      !isa<TilingInterface>(init.getOperation()))
+    return {};
+  return init;
+}
+
 /// Can LLVM lower a vector of `lanes` f32 without shuffling it element by
 /// element? Powers of two split into whole registers and a few lanes widen
 /// into one; other lengths (48, 49) widen to the next power of two through

@@ -52,6 +52,14 @@ std::optional<llvm::SmallVector<int64_t>> chooseParallelTiles(mlir::linalg::Lina
 /// written to memory.
 mlir::linalg::LinalgOp epilogueProducer(mlir::linalg::LinalgOp op);
 
+/// The all-parallel op that initialises contraction `op`'s accumulator (a
+/// zero fill, a bias broadcast, a fused residual addend plus bias) when it
+/// can move into the contraction's tiles: then each output tile is
+/// initialised in registers right before its k loop instead of by a
+/// separate pass over memory. Only for one reduction dim: with outer
+/// reduction dims (a convolution's weight gradient) a tile is revisited.
+mlir::linalg::LinalgOp fusableInit(mlir::linalg::LinalgOp op);
+
 /// The loop dim that indexes the innermost dim of the first output, if any.
 std::optional<unsigned> innermostOutputDim(mlir::linalg::LinalgOp op);
 

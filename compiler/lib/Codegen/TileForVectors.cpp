@@ -93,24 +93,6 @@ static linalg::LinalgOp distribute(RewriterBase &rewriter, linalg::LinalgOp op) 
   return cast<linalg::LinalgOp>(tiled->tiledOps.back());
 }
 
-/// The all-parallel op that initialises a contraction's accumulator (a
-/// zero fill, a bias broadcast, a fused residual addend plus bias) when it
-/// can move into the contraction's tiles: then each output tile is
-/// initialised in registers right before its k loop instead of by a
-/// separate pass over memory. Only for one reduction dim: with outer
-/// reduction dims (a convolution's weight gradient) a tile is revisited.
-static linalg::LinalgOp fusableInit(linalg::LinalgOp op) {
-  FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
-  if (failed(dims) || dims->k.size() != 1 || op.getNumDpsInits() != 1)
-    return {};
-  auto init = op.getDpsInitOperand(0)->get().getDefiningOp<linalg::LinalgOp>();
-  if (!init || !init.hasPureTensorSemantics() || init->getNumResults() != 1 ||
-      init.getNumLoops() != init.getNumParallelLoops() || !init->getResult(0).hasOneUse() ||
-      !isa<TilingInterface>(init.getOperation()))
-    return {};
-  return init;
-}
-
 /// Tiles `root` (never along a reduction dim) and fuses the producers in
 /// `fusable` into every tile; returns the tiled root first in
 /// tiledAndFusedOps. Reduction dims must stay whole here: a producer fused
@@ -187,6 +169,12 @@ static linalg::TransposeOp packableTranspose(linalg::LinalgOp contraction,
       return t;
   }
   return {};
+}
+
+/// packableTranspose for the thread chunks chooseParallelTiles makes.
+static linalg::TransposeOp chunkTranspose(linalg::LinalgOp contraction) {
+  std::optional<SmallVector<int64_t>> chunks = chooseParallelTiles(contraction);
+  return chunks ? packableTranspose(contraction, *chunks) : linalg::TransposeOp();
 }
 
 /// The loop-dim correspondence of an epilogue: epilogue loop r is the
@@ -329,10 +317,8 @@ struct ResTileForVectors : resc::impl::ResTileForVectorsBase<ResTileForVectors> 
       // A weight transpose that moves into the thread chunks is not tiled
       // alone either.
       if (parallel && !func->hasAttr(resc::kSerialKernelAttr))
-        if (std::optional<SmallVector<int64_t>> chunks =
-                chooseParallelTiles(contraction ? contraction : op))
-          if (linalg::TransposeOp t = packableTranspose(contraction ? contraction : op, *chunks))
-            fused.insert(t);
+        if (linalg::TransposeOp t = chunkTranspose(contraction ? contraction : op))
+          fused.insert(t);
       roots.push_back(op);
     }
     llvm::SmallPtrSet<Operation *, 8> isRoot;

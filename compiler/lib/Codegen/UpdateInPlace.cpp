@@ -77,13 +77,10 @@ static SmallVector<tensor::InsertSliceOp> insertionChain(Value v) {
 /// inside its elementwise epilogue's.
 static Operation *fusedPosition(Operation *reader, Block &body) {
   auto op = dyn_cast<linalg::LinalgOp>(reader);
-  if (op && op->getNumResults() == 1 && op->getResult(0).hasOneUse()) {
-    OpOperand &use = *op->getResult(0).use_begin();
-    auto contraction = dyn_cast<linalg::LinalgOp>(use.getOwner());
-    if (contraction && linalg::isaContractionOpInterface(contraction) &&
-        contraction.isDpsInit(&use))
+  if (op && op->getNumResults() == 1 && op->getResult(0).hasOneUse())
+    if (auto contraction = dyn_cast<linalg::LinalgOp>(*op->getUsers().begin());
+        contraction && resc::codegen::fusableInit(contraction) == op)
       op = contraction;
-  }
   if (op && op->getNumResults() == 1)
     for (Operation *user : op->getResult(0).getUsers())
       if (auto epilogue = dyn_cast<linalg::LinalgOp>(user);
