@@ -67,6 +67,27 @@ func.func @transpose(%w: tensor<64x32xf32>, %o: tensor<32x64xf32>) -> tensor<32x
   return %t : tensor<32x64xf32>
 }
 
+// A transpose of dynamic extents (attention's [N, H, T, T] probabilities)
+// moves full 16 x 16 blocks too; the partial blocks at the edges are
+// peeled, and their dynamic extents cut into rows and columns of 16.
+// CHECK-LABEL: func.func @transpose_dynamic(
+// CHECK: scf.for {{.*}} step %c16
+// CHECK: scf.for {{.*}} step %c16
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<1x1x16x16xf32>) outs(%{{.*}} : tensor<1x1x16x16xf32>)
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<1x1x1x16xf32>) outs(%{{.*}} : tensor<1x1x16x1xf32>)
+func.func @transpose_dynamic(%p: tensor<?x4x?x?xf32>, %o: tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32> {
+  %t = linalg.transpose ins(%p : tensor<?x4x?x?xf32>) outs(%o : tensor<?x4x?x?xf32>) permutation = [0, 1, 3, 2]
+  return %t : tensor<?x4x?x?xf32>
+}
+
+// Heads moved past rows keep the innermost dim: whole rows are copied.
+// CHECK-LABEL: func.func @transpose_rows(
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<1x1x1x32xf32>) outs(%{{.*}} : tensor<1x1x1x32xf32>) permutation = [0, 2, 1, 3]
+func.func @transpose_rows(%q: tensor<?x?x4x32xf32>, %o: tensor<?x4x?x32xf32>) -> tensor<?x4x?x32xf32> {
+  %t = linalg.transpose ins(%q : tensor<?x?x4x32xf32>) outs(%o : tensor<?x4x?x32xf32>) permutation = [0, 2, 1, 3]
+  return %t : tensor<?x4x?x32xf32>
+}
+
 // A convolution's contraction over its columns (Conversion/Im2col.cpp) on
 // a 7 x 7 image: 49 columns are cut into 16-wide tiles and a peeled single
 // column, since a 49- or 48-lane vector would be shuffled element by
@@ -160,6 +181,9 @@ func.func @row_sum(%x: tensor<?x256xf32>, %o: tensor<?xf32>) -> tensor<?xf32> {
 // PAR: scf.forall
 // PAR-LABEL: func.func @transpose(
 // PAR-NOT: scf.forall
+// PAR-LABEL: func.func @transpose_dynamic(
+// PAR: scf.forall
+// PAR: linalg.transpose ins(%{{.*}} : tensor<1x1x16x16xf32>)
 // The columns' contraction is split over images (4 per chunk of a dynamic
 // batch): every tile inside keeps static extents.
 // PAR-LABEL: func.func @conv_columns(

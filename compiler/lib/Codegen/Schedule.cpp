@@ -141,10 +141,18 @@ static std::optional<TileSchedule> transposeTiles(linalg::TransposeOp op) {
   unsigned inInner = std::find(perm.begin(), perm.end(), rank - 1) - perm.begin();
   TileSchedule s;
   s.tileSizes.assign(rank, 1);
+  // The innermost dim stays innermost (heads moved past rows): whole rows
+  // are copied, vector by vector.
+  if (outInner == inInner) {
+    s.tileSizes[outInner] = vectorTile(ranges[outInner], kVectorTile);
+    return s;
+  }
+  // A dynamic extent (a sequence length T) gets full blocks; the peeled
+  // remainder is cut into unit tiles later.
   for (unsigned d : {outInner, inInner})
-    s.tileSizes[d] = ShapedType::isDynamic(ranges[d]) ? 1
-                     : ranges[d] % kTransposeBlock == 0 ? kTransposeBlock
-                                                        : (ranges[d] <= kVectorTile ? 0 : 1);
+    s.tileSizes[d] = ShapedType::isDynamic(ranges[d]) || ranges[d] % kTransposeBlock == 0
+                         ? kTransposeBlock
+                         : (ranges[d] <= kVectorTile ? 0 : 1);
   return s;
 }
 
