@@ -176,6 +176,32 @@ def ResDropInPlaceResults : Pass<"res-drop-in-place-results", "mlir::ModuleOp"> 
   }];
 }
 
+def ResCoalesceCopies : Pass<"res-coalesce-copies", "mlir::func::FuncOp"> {
+  let summary = "Let a copy's target be its source when the source is dead afterwards";
+  let description = [{
+    One-Shot Bufferize copies a kernel's result into a fresh buffer when a
+    reshape cannot prove the kernel's (dynamically strided) result type
+    collapsible: TinyLM's heads merged back into rows (`[N, T, 4, 32]` ->
+    `[N, T, 128]`) after every attention, and after most kernels whose
+    result is reshaped. When the copy's source and target are allocations
+    of one type in the same block, nothing reads or writes the source (or a
+    view of it) after the copy and nothing touches the target before it,
+    the target is the source renamed: its uses take the source and the
+    copy and the target's allocation are erased.
+
+    Example:
+    ```mlir
+    %a = memref.alloc(%n) : memref<?x4x32xf32>
+    call @kernel(%x, %a)
+    %b = memref.alloc(%n) : memref<?x4x32xf32>
+    memref.copy %a, %b
+    %c = memref.collapse_shape %b [[0], [1, 2]]
+    ```
+    becomes the call writing `%a` and `%c = memref.collapse_shape %a`.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def ResHoistKernelAllocs : Pass<"res-hoist-kernel-allocs", "mlir::ModuleOp"> {
   let summary = "Let callers allocate the buffers kernels allocate at their top level";
   let description = [{

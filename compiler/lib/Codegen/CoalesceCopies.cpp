@@ -1,0 +1,123 @@
+//===- CoalesceCopies.cpp - rename a buffer instead of copying it -*- C++ -*-===//
+
+#include "resc/Codegen/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace resc {
+#define GEN_PASS_DEF_RESCOALESCECOPIES
+#include "resc/Codegen/Passes.h.inc"
+} // namespace resc
+
+using namespace mlir;
+
+namespace {
+/// An op that uses a buffer, or a view of it, as `value`.
+struct Access {
+  Operation *op;
+  Value value;
+};
+} // namespace
+
+/// Every access of `buffer` through itself or a view (an effect-free op
+/// returning memrefs of it: casts, subviews, reshapes), nested ones too.
+static SmallVector<Access> accesses(Value buffer) {
+  SmallVector<Access> found;
+  SmallVector<Value> worklist{buffer};
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    for (Operation *user : v.getUsers()) {
+      bool view = isMemoryEffectFree(user) && user->getNumResults() > 0 &&
+                  llvm::all_of(user->getResultTypes(), llvm::IsaPred<BaseMemRefType>);
+      if (view)
+        llvm::append_range(worklist, user->getResults());
+      else
+        found.push_back({user, v});
+    }
+  }
+  return found;
+}
+
+/// Might `callee` write its argument `i`? A declaration might.
+static bool writesArgument(func::FuncOp callee, unsigned i) {
+  if (!callee || callee.isExternal())
+    return true;
+  return llvm::any_of(accesses(callee.getArgument(i)), [](const Access &a) {
+    return isa<CallOpInterface>(a.op) || mightHaveEffect<MemoryEffects::Write>(a.op, a.value);
+  });
+}
+
+/// Might `a` write its buffer? Calls are asked about through their callee;
+/// a return counts as a write (the caller may write the result).
+static bool mightWrite(const Access &a) {
+  if (auto call = dyn_cast<func::CallOp>(a.op)) {
+    auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
+    for (OpOperand &operand : call->getOpOperands())
+      if (operand.get() == a.value && writesArgument(callee, operand.getOperandNumber()))
+        return true;
+    return false;
+  }
+  if (isa<func::ReturnOp>(a.op))
+    return true;
+  return mightHaveEffect<MemoryEffects::Write>(a.op, a.value);
+}
+
+/// Where `access` sits relative to `at` in `at`'s block: -1 before, +1
+/// after, 0 at `at` itself or outside the block.
+static int side(const Access &access, Operation *at) {
+  Operation *ancestor = at->getBlock()->findAncestorOpInBlock(*access.op);
+  if (!ancestor || ancestor == at)
+    return 0;
+  return ancestor->isBeforeInBlock(at) ? -1 : 1;
+}
+
+/// `memref.copy %src, %dst` between two allocations of one type in the
+/// copy's block, `dst` untouched before the copy. `dst` can be `src`
+/// itself when, after the copy, `src` is not accessed at all (its last
+/// value moves), or neither is written (both hold the same data).
+static bool coalesce(memref::CopyOp copy) {
+  auto src = copy.getSource().getDefiningOp<memref::AllocOp>();
+  auto dst = copy.getTarget().getDefiningOp<memref::AllocOp>();
+  Block *block = copy->getBlock();
+  if (!src || !dst || src.getType() != dst.getType() || src->getBlock() != block ||
+      dst->getBlock() != block)
+    return false;
+  SmallVector<Access> srcAccesses = accesses(src), dstAccesses = accesses(dst);
+  bool srcDead = true, readOnly = true;
+  for (const Access &a : srcAccesses) {
+    int s = side(a, copy);
+    if (s == 0 && a.op != copy)
+      return false;
+    if (s > 0) {
+      srcDead = false;
+      readOnly &= !mightWrite(a);
+    }
+  }
+  for (const Access &a : dstAccesses) {
+    int s = side(a, copy);
+    if ((s == 0 && a.op != copy) || s < 0)
+      return false;
+    if (s > 0)
+      readOnly &= !mightWrite(a);
+  }
+  if (!srcDead && !readOnly)
+    return false;
+  dst.getResult().replaceAllUsesWith(src.getResult());
+  copy->erase();
+  dst->erase();
+  return true;
+}
+
+namespace {
+struct ResCoalesceCopies : resc::impl::ResCoalesceCopiesBase<ResCoalesceCopies> {
+  void runOnOperation() override {
+    SmallVector<memref::CopyOp> copies;
+    getOperation().walk([&](memref::CopyOp op) { copies.push_back(op); });
+    for (memref::CopyOp copy : copies)
+      coalesce(copy);
+  }
+};
+} // namespace
