@@ -134,3 +134,60 @@ func.func @repeat_nonzero(%x: tensor<?x8xf32>, %W: tensor<2x8x8xf32>) -> tensor<
   }
   return %0 : tensor<?x8xf32>
 }
+
+// -----
+
+// The adjoints of q, k and v (adjacent slices of one in_proj weight), added
+// in the order the backward pass accumulates them, become one
+// concatenation: no zero tensors, inserts or full-size adds.
+// CHECK-LABEL: func.func @slice_grads_concat
+// CHECK-SAME: (%[[Q:.*]]: tensor<2x4xf32>, %[[K:.*]]: tensor<2x4xf32>, %[[V:.*]]: tensor<2x4xf32>, %[[W:.*]]: tensor<6x4xf32>)
+// CHECK-NOT: res.slice_grad
+// CHECK-NOT: res.add
+// CHECK: %[[KV:.*]] = res.concat %[[K]], %[[V]] dim 0 : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<4x4xf32>
+// CHECK: %[[QKV:.*]] = res.concat %[[Q]], %[[KV]] dim 0 : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<6x4xf32>
+// CHECK: return %[[QKV]]
+func.func @slice_grads_concat(%q: tensor<2x4xf32>, %k: tensor<2x4xf32>, %v: tensor<2x4xf32>, %w: tensor<6x4xf32>) -> tensor<6x4xf32> {
+  %gv = res.slice_grad %v, %w dim 0 offset 4 : (tensor<2x4xf32>, tensor<6x4xf32>) -> tensor<6x4xf32>
+  %gk = res.slice_grad %k, %w dim 0 offset 2 : (tensor<2x4xf32>, tensor<6x4xf32>) -> tensor<6x4xf32>
+  %s = res.add %gv, %gk : tensor<6x4xf32>
+  %gq = res.slice_grad %q, %w dim 0 offset 0 : (tensor<2x4xf32>, tensor<6x4xf32>) -> tensor<6x4xf32>
+  %t = res.add %s, %gq : tensor<6x4xf32>
+  return %t : tensor<6x4xf32>
+}
+
+// -----
+
+// Adjacent slices that do not cover the tensor stay one slice_grad of
+// their concatenation; slices with a gap between them, or of different
+// tensors, are left alone.
+// CHECK-LABEL: func.func @slice_grads_partial
+// CHECK: %[[J:.*]] = res.concat %{{.*}}, %{{.*}} dim 1 : (tensor<3x1xf32>, tensor<3x2xf32>) -> tensor<3x3xf32>
+// CHECK: %[[G:.*]] = res.slice_grad %[[J]], %{{.*}} dim 1 offset 1 : (tensor<3x3xf32>, tensor<3x5xf32>) -> tensor<3x5xf32>
+// CHECK: return %[[G]]
+func.func @slice_grads_partial(%a: tensor<3x1xf32>, %b: tensor<3x2xf32>, %x: tensor<3x5xf32>) -> tensor<3x5xf32> {
+  %ga = res.slice_grad %a, %x dim 1 offset 1 : (tensor<3x1xf32>, tensor<3x5xf32>) -> tensor<3x5xf32>
+  %gb = res.slice_grad %b, %x dim 1 offset 2 : (tensor<3x2xf32>, tensor<3x5xf32>) -> tensor<3x5xf32>
+  %s = res.add %gb, %ga : tensor<3x5xf32>
+  return %s : tensor<3x5xf32>
+}
+
+// CHECK-LABEL: func.func @slice_grads_gap
+// CHECK-COUNT-2: res.slice_grad
+// CHECK: res.add
+func.func @slice_grads_gap(%a: tensor<3x1xf32>, %b: tensor<3x2xf32>, %x: tensor<3x5xf32>) -> tensor<3x5xf32> {
+  %ga = res.slice_grad %a, %x dim 1 offset 0 : (tensor<3x1xf32>, tensor<3x5xf32>) -> tensor<3x5xf32>
+  %gb = res.slice_grad %b, %x dim 1 offset 2 : (tensor<3x2xf32>, tensor<3x5xf32>) -> tensor<3x5xf32>
+  %s = res.add %ga, %gb : tensor<3x5xf32>
+  return %s : tensor<3x5xf32>
+}
+
+// CHECK-LABEL: func.func @slice_grads_other_tensors
+// CHECK-COUNT-2: res.slice_grad
+// CHECK: res.add
+func.func @slice_grads_other_tensors(%a: tensor<3x1xf32>, %b: tensor<3x2xf32>, %x: tensor<3x5xf32>, %y: tensor<3x5xf32>) -> tensor<3x5xf32> {
+  %ga = res.slice_grad %a, %x dim 1 offset 0 : (tensor<3x1xf32>, tensor<3x5xf32>) -> tensor<3x5xf32>
+  %gb = res.slice_grad %b, %y dim 1 offset 1 : (tensor<3x2xf32>, tensor<3x5xf32>) -> tensor<3x5xf32>
+  %s = res.add %ga, %gb : tensor<3x5xf32>
+  return %s : tensor<3x5xf32>
+}

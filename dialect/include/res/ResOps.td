@@ -116,7 +116,11 @@ class Res_BinaryElementwiseOp<string mnemonic, string opDesc,
   }];
 }
 
-def Res_AddOp : Res_BinaryElementwiseOp<"add", "addition", [Commutative, Res_HasVJP]>;
+def Res_AddOp : Res_BinaryElementwiseOp<"add", "addition", [Commutative, Res_HasVJP]> {
+  // The adjoints of adjacent slices of one tensor (attention's q, k and v
+  // projections slice one in_proj weight) add up to their concatenation.
+  let hasCanonicalizer = 1;
+}
 def Res_SubOp : Res_BinaryElementwiseOp<"sub", "subtraction", [Res_HasVJP]>;
 def Res_MulOp : Res_BinaryElementwiseOp<"mul", "multiplication", [Commutative, Res_HasVJP]>;
 def Res_DivOp : Res_BinaryElementwiseOp<"div", "division", [Res_HasVJP]>;
