@@ -136,8 +136,8 @@ func.func @epilogue(%x: tensor<12x16xf32>, %w: tensor<16x128xf32>, %bv: tensor<1
 
 // A row maximum over a dynamic length (softmax over T) carries a whole
 // 64-lane chunk through the chunk loop (from maxnum's identity, NaN),
-// combined lane by lane, and reduces across lanes once after it; a sum
-// keeps its per-chunk reduction (another order would change its rounding).
+// combined lane by lane, and reduces across lanes once after it; so does a
+// sum (from zero).
 // CHECK-LABEL: func.func @row_max(
 // CHECK: %[[NAN:.*]] = arith.constant dense<0xFFC00000> : vector<1x64xf32>
 // CHECK: scf.for {{.*}} step %c64 iter_args(%[[ACC:.*]] = %[[NAN]]) -> (vector<1x64xf32>)
@@ -158,13 +158,32 @@ func.func @row_max(%x: tensor<?x?xf32>, %init: tensor<?xf32>) -> tensor<?xf32> {
 }
 
 // CHECK-LABEL: func.func @row_sum(
-// CHECK: scf.for {{.*}} step %c64 iter_args(%{{.*}} = %{{.*}}) -> (vector<1xf32>)
+// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<1x64xf32>
+// CHECK: scf.for {{.*}} step %c64 iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (vector<1x64xf32>)
+// CHECK: arith.addf %{{.*}}, %[[ACC]] : vector<1x64xf32>
+// CHECK-NOT: vector.multi_reduction
+// CHECK: scf.yield
 // CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [1] : vector<1x64xf32> to vector<1xf32>
 func.func @row_sum(%x: tensor<?x?xf32>, %init: tensor<?xf32>) -> tensor<?xf32> {
   %y = linalg.generic {indexing_maps = [#row, #rowout], iterator_types = ["parallel", "reduction"]}
       ins(%x : tensor<?x?xf32>) outs(%init : tensor<?xf32>) {
   ^bb0(%a: f32, %b: f32):
     %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<?xf32>
+  return %y : tensor<?xf32>
+}
+
+// A multiplication is not widened (no neutral-element rewrite for it here):
+// the per-chunk reduction stays.
+// CHECK-LABEL: func.func @row_product(
+// CHECK: scf.for {{.*}} step %c64 iter_args(%{{.*}} = %{{.*}}) -> (vector<1xf32>)
+// CHECK: vector.multi_reduction <mul>
+func.func @row_product(%x: tensor<?x?xf32>, %init: tensor<?xf32>) -> tensor<?xf32> {
+  %y = linalg.generic {indexing_maps = [#row, #rowout], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<?x?xf32>) outs(%init : tensor<?xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %s = arith.mulf %a, %b : f32
     linalg.yield %s : f32
   } -> tensor<?xf32>
   return %y : tensor<?xf32>

@@ -94,14 +94,11 @@ struct DropUnitReductionDims : OpRewritePattern<vector::ContractionOp> {
   }
 };
 
-/// The arith reduction of a float maximum or minimum, for its neutral
-/// element. Sums are left alone: carried lane by lane they are added in
-/// another order, and test/e2e/train-resnet8.test (3 AdamW steps at lr 0.01
-/// on a batch of 4 against PyTorch) is that sensitive to rounding: two resc
-/// builds differing only in that order ended 1.2% of a tensor's scale apart
-/// after 2 steps (docs/performance.md). A maximum is exact in any order.
+/// The arith reduction of a float combining kind, for its neutral element.
 static std::optional<arith::AtomicRMWKind> atomicKind(vector::CombiningKind kind) {
   switch (kind) {
+  case vector::CombiningKind::ADD:
+    return arith::AtomicRMWKind::addf;
   case vector::CombiningKind::MAXNUMF:
     return arith::AtomicRMWKind::maxnumf;
   case vector::CombiningKind::MINNUMF:
@@ -116,10 +113,12 @@ static std::optional<arith::AtomicRMWKind> atomicKind(vector::CombiningKind kind
 }
 
 /// A loop over the chunks of a reduction (a row longer than one vector, or
-/// of dynamic length: softmax's row maximum over T) carries the reduced
-/// value and reduces each chunk across its lanes, a chain of shuffles per
-/// chunk. Carry the whole chunk instead, combined lane by lane, and reduce
-/// across lanes once after the loop.
+/// of dynamic length: softmax and layer norm over T, batch-norm statistics
+/// over images) carries the reduced value and reduces each chunk across
+/// its lanes, a chain of shuffles per chunk. Carry the whole chunk instead,
+/// combined lane by lane, and reduce across lanes once after the loop. A
+/// sum is then added in another order (lane-parallel partial sums, as
+/// PyTorch's vectorized kernels do): its rounding differs, not its accuracy.
 /// Returns the loop that replaced `loop`, or null when nothing changed.
 static scf::ForOp widenReduction(RewriterBase &rewriter, scf::ForOp loop) {
   auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());

@@ -65,6 +65,12 @@ void resc::prepareModule(llvm::Module &module, llvm::TargetMachine &tm) {
       continue;
     f.addFnAttr("target-cpu", tm.getTargetCPU());
     f.addFnAttr("target-features", tm.getTargetFeatureString());
+    // Cache-line aligned functions: with LLVM's default of 16 bytes a
+    // kernel's hot loops moved against 64-byte lines whenever a neighbour
+    // changed size, and the same TinyLM kernel ran 30% slower or faster
+    // from one build to the next (docs/performance.md, "Results after
+    // session 7").
+    f.setAlignment(llvm::Align(64));
   }
 }
 

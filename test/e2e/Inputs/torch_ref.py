@@ -462,6 +462,19 @@ def train(model, ins, args):
     """K optimizer steps; writes the losses, parameters and optimizer state."""
     model.train()
     opt = model.optimizer(args.lr)
+    names = {p: n for n, p in model.named_parameters()}
+    first_step = 0
+    if args.state_in:  # resc's optimizer state (its names): continue from it
+        saved = safetensors_io.load(args.state_in)
+        first_step = int(saved.get("optimizer.step", np.array(0.0)))
+        for group in opt.param_groups:
+            for p in group["params"]:
+                keys = {k[len(names[p]) + 1:]: v for k, v in saved.items()
+                        if k.startswith(names[p] + ".")}
+                if keys:
+                    opt.state[p] = {k: torch.from_numpy(v.copy()) for k, v in keys.items()}
+                    if "exp_avg" in keys:  # Adam counts its steps per parameter
+                        opt.state[p]["step"] = torch.tensor(float(first_step))
     losses = []
     for step in range(args.train_steps):
         model.dropout_key = (args.dropout_seed, step)
@@ -475,7 +488,6 @@ def train(model, ins, args):
     safetensors_io.save(args.params_out,
                         {k: v.detach().numpy() for k, v in model.state_dict().items()})
     state = {}
-    names = {p: n for n, p in model.named_parameters()}
     for group in opt.param_groups:
         for p in group["params"]:
             for key, value in opt.state[p].items():
@@ -483,7 +495,7 @@ def train(model, ins, args):
                     step = float(value)
                     continue
                 state[f"{names[p]}.{key}"] = value.detach().numpy()
-    state["optimizer.step"] = np.array(args.train_steps, np.float32)
+    state["optimizer.step"] = np.array(first_step + args.train_steps, np.float32)
     if getattr(model, "uses_dropout", False):  # resc's generator state, unchanged
         state["dropout.seed"] = np.array(args.dropout_seed, np.int64)
     safetensors_io.save(args.state_out, state)
@@ -504,11 +516,13 @@ def main():
     p.add_argument("--train-steps", type=int, default=0,
                    help="run K steps of the model's optimizer on the loss inputs")
     p.add_argument("--lr", type=float, default=0.01)
-    p.add_argument("--adam-eps", type=float, help="tinylm: AdamW's eps (default 1e-8)")
+    p.add_argument("--adam-eps", type=float, help="tinylm, resnet8: AdamW's eps (default 1e-8)")
     p.add_argument("--params-out", help="after training: parameters and buffers")
     p.add_argument("--dropout-seed", type=int, default=0,
                    help="with --train-steps: resc's dropout.seed state (0 unless loaded)")
     p.add_argument("--state-out", help="after training: optimizer state, resc's names")
+    p.add_argument("--state-in", help="before training: optimizer state to continue from "
+                   "(resc's names, as resrun --save-state writes it)")
     args = p.parse_args()
 
     torch.set_num_threads(1)
