@@ -174,6 +174,26 @@ func.func @row_sum(%x: tensor<?x?xf32>, %init: tensor<?xf32>) -> tensor<?xf32> {
   return %y : tensor<?xf32>
 }
 
+// Batch-norm statistics of 64 channels of 7 x 7 images: each step of the
+// loops over images and rows reduces a 64 x 7 block into the 64 sums.
+// Carrying the block (448 floats) instead would take 28 registers and
+// spill; only chunks of at most 64 floats are carried.
+// CHECK-LABEL: func.func @channel_sums(
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<64xf32>)
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<64xf32>)
+// CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [0, 2, 3] : vector<1x64x1x7xf32> to vector<64xf32>
+#nchw = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#chan = affine_map<(d0, d1, d2, d3) -> (d1)>
+func.func @channel_sums(%x: tensor<?x64x7x7xf32>, %init: tensor<64xf32>) -> tensor<64xf32> {
+  %y = linalg.generic {indexing_maps = [#nchw, #chan], iterator_types = ["reduction", "parallel", "reduction", "reduction"]}
+      ins(%x : tensor<?x64x7x7xf32>) outs(%init : tensor<64xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<64xf32>
+  return %y : tensor<64xf32>
+}
+
 // A multiplication is not widened (no neutral-element rewrite for it here):
 // the per-chunk reduction stays.
 // CHECK-LABEL: func.func @row_product(

@@ -1,6 +1,7 @@
 //===- Vectorize.cpp - static linalg tiles to vector code -------*- C++ -*-===//
 
 #include "Canonicalize.h"
+#include "Schedule.h"
 #include "resc/Codegen/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -129,7 +130,10 @@ static scf::ForOp widenReduction(RewriterBase &rewriter, scf::ForOp loop) {
       continue;
     auto wideType = cast<VectorType>(red.getSource().getType());
     std::optional<arith::AtomicRMWKind> kind = atomicKind(red.getKind());
-    if (!kind || !isa<FloatType>(wideType.getElementType()))
+    // At most one chunk of registers: a whole 1024-float row carried
+    // through a loop would spill.
+    if (!kind || !isa<FloatType>(wideType.getElementType()) ||
+        wideType.getNumElements() > resc::codegen::kVectorTile)
       continue;
     Location loc = red.getLoc();
     rewriter.setInsertionPoint(loop);
