@@ -96,3 +96,19 @@ func.func @other_block(%n: index) {
   }
   return
 }
+
+// Kept: the source is freed after the copy while the target is still read.
+// CHECK-LABEL: func.func @source_freed_after(
+// CHECK: memref.copy
+func.func @source_freed_after(%n: index) -> f32 {
+  %a = memref.alloc(%n) : memref<?x4x32xf32>
+  %ca = memref.cast %a : memref<?x4x32xf32> to memref<?x4x32xf32, strided<[?, ?, 1], offset: ?>>
+  call @write(%ca) : (memref<?x4x32xf32, strided<[?, ?, 1], offset: ?>>) -> ()
+  %b = memref.alloc(%n) : memref<?x4x32xf32>
+  memref.copy %a, %b : memref<?x4x32xf32> to memref<?x4x32xf32>
+  %r0 = call @read(%ca) : (memref<?x4x32xf32, strided<[?, ?, 1], offset: ?>>) -> f32
+  memref.dealloc %a : memref<?x4x32xf32>
+  %cb = memref.cast %b : memref<?x4x32xf32> to memref<?x4x32xf32, strided<[?, ?, 1], offset: ?>>
+  %r = call @read(%cb) : (memref<?x4x32xf32, strided<[?, ?, 1], offset: ?>>) -> f32
+  return %r : f32
+}

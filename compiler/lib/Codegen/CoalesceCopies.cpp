@@ -24,6 +24,8 @@ struct Access {
 
 /// Every access of `buffer` through itself or a view (an effect-free op
 /// returning memrefs of it: casts, subviews, reshapes), nested ones too.
+/// Memrefs returned by any other user (a call returning its argument) are
+/// taken as views as well.
 static SmallVector<Access> accesses(Value buffer) {
   SmallVector<Access> found;
   SmallVector<Value> worklist{buffer};
@@ -32,13 +34,19 @@ static SmallVector<Access> accesses(Value buffer) {
     for (Operation *user : v.getUsers()) {
       bool view = isMemoryEffectFree(user) && user->getNumResults() > 0 &&
                   llvm::all_of(user->getResultTypes(), llvm::IsaPred<BaseMemRefType>);
-      if (view)
-        llvm::append_range(worklist, user->getResults());
-      else
+      if (!view)
         found.push_back({user, v});
+      for (Value result : user->getResults())
+        if (isa<BaseMemRefType>(result.getType()))
+          worklist.push_back(result);
     }
   }
   return found;
+}
+
+/// Might `op` write (or free) the buffer it accesses as `value`?
+static bool mightWriteOrFree(Operation *op, Value value) {
+  return mightHaveEffect<MemoryEffects::Write, MemoryEffects::Free>(op, value);
 }
 
 /// Might `callee` write its argument `i`? A declaration might.
@@ -46,12 +54,13 @@ static bool writesArgument(func::FuncOp callee, unsigned i) {
   if (!callee || callee.isExternal())
     return true;
   return llvm::any_of(accesses(callee.getArgument(i)), [](const Access &a) {
-    return isa<CallOpInterface>(a.op) || mightHaveEffect<MemoryEffects::Write>(a.op, a.value);
+    return isa<CallOpInterface>(a.op) || mightWriteOrFree(a.op, a.value);
   });
 }
 
-/// Might `a` write its buffer? Calls are asked about through their callee;
-/// a return counts as a write (the caller may write the result).
+/// Might `a` write (or free) its buffer? Calls are asked about through
+/// their callee; a return counts as a write (the caller may write the
+/// result).
 static bool mightWrite(const Access &a) {
   if (auto call = dyn_cast<func::CallOp>(a.op)) {
     auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
@@ -62,7 +71,7 @@ static bool mightWrite(const Access &a) {
   }
   if (isa<func::ReturnOp>(a.op))
     return true;
-  return mightHaveEffect<MemoryEffects::Write>(a.op, a.value);
+  return mightWriteOrFree(a.op, a.value);
 }
 
 /// Where `access` sits relative to `at` in `at`'s block: -1 before, +1
