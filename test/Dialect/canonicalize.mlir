@@ -191,3 +191,17 @@ func.func @slice_grads_other_tensors(%a: tensor<3x1xf32>, %b: tensor<3x2xf32>, %
   %s = res.add %ga, %gb : tensor<3x5xf32>
   return %s : tensor<3x5xf32>
 }
+
+// -----
+
+// A dynamic batch dim where one gradient has it static: the concatenation
+// keeps the static size.
+// CHECK-LABEL: func.func @slice_grads_dynamic_batch
+// CHECK: res.concat %{{.*}}, %{{.*}} dim 1 : (tensor<?x2xf32>, tensor<3x2xf32>) -> tensor<3x4xf32>
+// CHECK-NOT: res.slice_grad
+func.func @slice_grads_dynamic_batch(%a: tensor<?x2xf32>, %b: tensor<3x2xf32>, %x: tensor<3x4xf32>) -> tensor<3x4xf32> {
+  %ga = res.slice_grad %a, %x dim 1 offset 0 : (tensor<?x2xf32>, tensor<3x4xf32>) -> tensor<3x4xf32>
+  %gb = res.slice_grad %b, %x dim 1 offset 2 : (tensor<3x2xf32>, tensor<3x4xf32>) -> tensor<3x4xf32>
+  %s = res.add %ga, %gb : tensor<3x4xf32>
+  return %s : tensor<3x4xf32>
+}

@@ -109,9 +109,9 @@ struct MergeAdjacentSliceGrads : OpRewritePattern<AddOp> {
     shape[dim] += hiType.getDimSize(dim);
     // Where one grad has a static size and the other a dynamic one, the
     // concatenation keeps the static size.
-    for (auto [i, size] : llvm::enumerate(shape))
-      if (ShapedType::isDynamic(size))
-        size = hiType.getDimSize(i);
+    for (size_t i = 0; i < shape.size(); ++i)
+      if (ShapedType::isDynamic(shape[i]))
+        shape[i] = hiType.getDimSize(i);
     auto joinedType = RankedTensorType::get(shape, loType.getElementType());
     Value joined = ConcatOp::create(rewriter, op.getLoc(), joinedType,
                                     ValueRange{lo.getGrad(), hi.getGrad()},
