@@ -1,6 +1,6 @@
 // res-coalesce-copies: a copy between two allocations becomes a rename
 // when the source is dead afterwards or neither buffer is written after it.
-// RUN: res-opt %s --pass-pipeline='builtin.module(func.func(res-coalesce-copies))' | FileCheck %s
+// RUN: res-opt %s --pass-pipeline='builtin.module(res-coalesce-copies)' | FileCheck %s
 
 func.func private @write(%out: memref<?x4x32xf32, strided<[?, ?, 1], offset: ?>>) {
   %c = arith.constant 1.0 : f32

@@ -49,30 +49,45 @@ static bool mightWriteOrFree(Operation *op, Value value) {
   return mightHaveEffect<MemoryEffects::Write, MemoryEffects::Free>(op, value);
 }
 
-/// Might `callee` write its argument `i`? A declaration might.
-static bool writesArgument(func::FuncOp callee, unsigned i) {
-  if (!callee || callee.isExternal())
-    return true;
-  return llvm::any_of(accesses(callee.getArgument(i)), [](const Access &a) {
-    return isa<CallOpInterface>(a.op) || mightWriteOrFree(a.op, a.value);
-  });
-}
+/// Which arguments each kernel might write, asked once per callee and
+/// argument. The pass works on the module: a function pass would read its
+/// callees' bodies while other threads rewrite them.
+class WrittenArguments {
+public:
+  explicit WrittenArguments(ModuleOp module) : symbols(module) {}
 
-/// Might `a` write (or free) its buffer? Calls are asked about through
-/// their callee; a return counts as a write (the caller may write the
-/// result).
-static bool mightWrite(const Access &a) {
-  if (auto call = dyn_cast<func::CallOp>(a.op)) {
-    auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
-    for (OpOperand &operand : call->getOpOperands())
-      if (operand.get() == a.value && writesArgument(callee, operand.getOperandNumber()))
-        return true;
-    return false;
+  /// Might `a` write (or free) its buffer? Calls are asked about through
+  /// their callee; a return counts as a write (the caller may write the
+  /// result).
+  bool mightWrite(const Access &a) {
+    if (auto call = dyn_cast<func::CallOp>(a.op)) {
+      auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
+      for (OpOperand &operand : call->getOpOperands())
+        if (operand.get() == a.value && writes(callee, operand.getOperandNumber()))
+          return true;
+      return false;
+    }
+    if (isa<func::ReturnOp>(a.op))
+      return true;
+    return mightWriteOrFree(a.op, a.value);
   }
-  if (isa<func::ReturnOp>(a.op))
-    return true;
-  return mightWriteOrFree(a.op, a.value);
-}
+
+private:
+  /// Might `callee` write its argument `i`? A declaration might.
+  bool writes(func::FuncOp callee, unsigned i) {
+    if (!callee || callee.isExternal())
+      return true;
+    auto [it, inserted] = cache.try_emplace({callee, i}, false);
+    if (inserted)
+      it->second = llvm::any_of(accesses(callee.getArgument(i)), [](const Access &a) {
+        return isa<CallOpInterface>(a.op) || mightWriteOrFree(a.op, a.value);
+      });
+    return it->second;
+  }
+
+  SymbolTable symbols;
+  llvm::DenseMap<std::pair<Operation *, unsigned>, bool> cache;
+};
 
 /// Where `access` sits relative to `at` in `at`'s block: -1 before, +1
 /// after, 0 at `at` itself or outside the block.
@@ -87,7 +102,7 @@ static int side(const Access &access, Operation *at) {
 /// copy's block, `dst` untouched before the copy. `dst` can be `src`
 /// itself when, after the copy, `src` is not accessed at all (its last
 /// value moves), or neither is written (both hold the same data).
-static bool coalesce(memref::CopyOp copy) {
+static bool coalesce(memref::CopyOp copy, WrittenArguments &written) {
   auto src = copy.getSource().getDefiningOp<memref::AllocOp>();
   auto dst = copy.getTarget().getDefiningOp<memref::AllocOp>();
   Block *block = copy->getBlock();
@@ -102,7 +117,7 @@ static bool coalesce(memref::CopyOp copy) {
       return false;
     if (s > 0) {
       srcDead = false;
-      readOnly &= !mightWrite(a);
+      readOnly &= !written.mightWrite(a);
     }
   }
   for (const Access &a : dstAccesses) {
@@ -110,7 +125,7 @@ static bool coalesce(memref::CopyOp copy) {
     if ((s == 0 && a.op != copy) || s < 0)
       return false;
     if (s > 0)
-      readOnly &= !mightWrite(a);
+      readOnly &= !written.mightWrite(a);
   }
   if (!srcDead && !readOnly)
     return false;
@@ -123,10 +138,11 @@ static bool coalesce(memref::CopyOp copy) {
 namespace {
 struct ResCoalesceCopies : resc::impl::ResCoalesceCopiesBase<ResCoalesceCopies> {
   void runOnOperation() override {
+    WrittenArguments written(getOperation());
     SmallVector<memref::CopyOp> copies;
     getOperation().walk([&](memref::CopyOp op) { copies.push_back(op); });
     for (memref::CopyOp copy : copies)
-      coalesce(copy);
+      coalesce(copy, written);
   }
 };
 } // namespace

@@ -133,6 +133,12 @@ tileAndFuse(RewriterBase &rewriter, linalg::LinalgOp root, ArrayRef<Operation *>
   return tiled;
 }
 
+/// The contraction `root` tiles: its epilogue's producer, or itself.
+static linalg::LinalgOp contractionOf(linalg::LinalgOp root) {
+  linalg::LinalgOp producer = epilogueProducer(root);
+  return producer ? producer : root;
+}
+
 /// The producers fused into `root`'s tiles: for an epilogue its
 /// contraction and that one's init; for a contraction its init.
 static SmallVector<Operation *> fusedProducers(linalg::LinalgOp root) {
@@ -216,9 +222,7 @@ static void scheduleOnRoot(linalg::LinalgOp root, linalg::LinalgOp contraction,
 /// producers fused at both levels, peeled; k stays whole until tileK.
 /// Returns false when `root` is not such an op.
 static bool tileWithProducers(RewriterBase &rewriter, linalg::LinalgOp root, bool parallel) {
-  linalg::LinalgOp contraction = epilogueProducer(root);
-  if (!contraction)
-    contraction = root;
+  linalg::LinalgOp contraction = contractionOf(root);
   if (!linalg::isaContractionOpInterface(contraction))
     return false;
   SmallVector<Operation *> producers = fusedProducers(root);
@@ -245,9 +249,7 @@ static bool tileWithProducers(RewriterBase &rewriter, linalg::LinalgOp root, boo
             tileAndPeel(rewriter, t, *s);
       root = cast<linalg::LinalgOp>(forall->tiledAndFusedOps.front());
       // The contraction moved into the chunk too (the old op is gone).
-      contraction = epilogueProducer(root);
-      if (!contraction)
-        contraction = root;
+      contraction = contractionOf(root);
       producers = fusedProducers(root);
       if (producers.empty())
         return true; // tiled for threads; the rest is left to the scalar path
@@ -305,10 +307,8 @@ struct ResTileForVectors : resc::impl::ResTileForVectorsBase<ResTileForVectors> 
     for (linalg::LinalgOp op : llvm::reverse(ops)) {
       if (fused.contains(op.getOperation()))
         continue;
-      linalg::LinalgOp contraction = epilogueProducer(op);
-      if (!contraction && !linalg::isaContractionOpInterface(op))
-        continue;
-      if (!chooseTiles(contraction ? contraction : op))
+      linalg::LinalgOp contraction = contractionOf(op);
+      if (!linalg::isaContractionOpInterface(contraction) || !chooseTiles(contraction))
         continue;
       SmallVector<Operation *> producers = fusedProducers(op);
       if (producers.empty())
@@ -317,7 +317,7 @@ struct ResTileForVectors : resc::impl::ResTileForVectorsBase<ResTileForVectors> 
       // A weight transpose that moves into the thread chunks is not tiled
       // alone either.
       if (parallel && !func->hasAttr(resc::kSerialKernelAttr))
-        if (linalg::TransposeOp t = chunkTranspose(contraction ? contraction : op))
+        if (linalg::TransposeOp t = chunkTranspose(contraction))
           fused.insert(t);
       roots.push_back(op);
     }

@@ -53,7 +53,7 @@ std::string resc::bufferizationPipeline(bool memoryRemarks, bool memoryPlan) {
                      "res-vectorize, canonicalize, cse), res-bufferize, "
                      "func.func(canonicalize, cse), drop-equivalent-buffer-results, "
                      "func.func(canonicalize), res-drop-in-place-results, "
-                     "func.func(res-coalesce-copies), res-hoist-kernel-allocs, func.func(res-stack-temporaries{limit=") +
+                     "res-coalesce-copies, res-hoist-kernel-allocs, func.func(res-stack-temporaries{limit=") +
          (memoryPlan ? "1048576" : "0") + "}), res-entry-out-params, res-plan-scratch{remarks=" +
          (memoryRemarks ? "true" : "false") + " plan=" + (memoryPlan ? "true" : "false") +
          "}, func.func(canonicalize, cse)";

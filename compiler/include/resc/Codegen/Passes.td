@@ -131,8 +131,10 @@ def ResVectorize : Pass<"res-vectorize", "mlir::func::FuncOp"> {
     tensor slices into the vector transfers, turns multiply-reductions into
     `vector.contract`, and hoists the read/write of a loop-carried
     accumulator tile out of the reduction loop, so a matmul's `C` tile
-    lives in registers for the whole `k` loop. Ops that do not vectorize
-    stay as they are and are lowered to loops later.
+    lives in registers for the whole `k` loop. A loop over the chunks of a
+    sum, maximum or minimum (up to 64 floats per chunk) carries the whole
+    chunk and reduces across lanes once after the loop. Ops that do not
+    vectorize stay as they are and are lowered to loops later.
   }];
   let options = [
     Option<"maxVectorElements", "max-vector-elements", "int64_t", "16384",
@@ -176,7 +178,7 @@ def ResDropInPlaceResults : Pass<"res-drop-in-place-results", "mlir::ModuleOp"> 
   }];
 }
 
-def ResCoalesceCopies : Pass<"res-coalesce-copies", "mlir::func::FuncOp"> {
+def ResCoalesceCopies : Pass<"res-coalesce-copies", "mlir::ModuleOp"> {
   let summary = "Let a copy's target be its source when the source is dead afterwards";
   let description = [{
     One-Shot Bufferize copies a kernel's result into a fresh buffer when a
@@ -187,7 +189,8 @@ def ResCoalesceCopies : Pass<"res-coalesce-copies", "mlir::func::FuncOp"> {
     of one type in the same block, nothing reads or writes the source (or a
     view of it) after the copy and nothing touches the target before it,
     the target is the source renamed: its uses take the source and the
-    copy and the target's allocation are erased.
+    copy and the target's allocation are erased. Whether a call writes a
+    buffer is read off the callee's body, so the pass runs on the module.
 
     Example:
     ```mlir
