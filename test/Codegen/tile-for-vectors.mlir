@@ -175,6 +175,25 @@ func.func @row_sum(%x: tensor<?x256xf32>, %o: tensor<?xf32>) -> tensor<?xf32> {
   return %y : tensor<?xf32>
 }
 
+// Channel sums of [N, 16, 784] (batch-norm statistics, h and w merged):
+// each channel's pixels are contiguous, the channels are not, so one
+// channel at a time, its 784 pixels in 12 chunks of 64 and a peeled 16.
+// CHECK-LABEL: func.func @channel_sums(
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c1
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<1x1x64xf32>) outs(%{{.*}} : tensor<1xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<1x1x16xf32>) outs(%{{.*}} : tensor<1xf32>)
+#ncp = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#cp = affine_map<(d0, d1, d2) -> (d1)>
+func.func @channel_sums(%x: tensor<?x16x784xf32>, %o: tensor<16xf32>) -> tensor<16xf32> {
+  %y = linalg.generic {indexing_maps = [#ncp, #cp], iterator_types = ["reduction", "parallel", "reduction"]}
+      ins(%x : tensor<?x16x784xf32>) outs(%o : tensor<16xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  return %y : tensor<16xf32>
+}
+
 // RUN: res-opt %s --pass-pipeline='builtin.module(func.func(res-tile-for-vectors))' | FileCheck %s --check-prefix=PAR
 // A dynamic batch is split into row blocks; a small static op is not split.
 // PAR-LABEL: func.func @matmul(

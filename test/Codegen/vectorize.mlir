@@ -144,7 +144,8 @@ func.func @epilogue(%x: tensor<12x16xf32>, %w: tensor<16x128xf32>, %bv: tensor<1
 // CHECK: arith.maxnumf %{{.*}}, %[[ACC]] : vector<1x64xf32>
 // CHECK-NOT: vector.multi_reduction
 // CHECK: scf.yield
-// CHECK: vector.multi_reduction <maxnumf>, %{{.*}}, %{{.*}} [1] : vector<1x64xf32> to vector<1xf32>
+// CHECK: %[[FLAT:.*]] = vector.shape_cast %{{.*}} : vector<1x64xf32> to vector<64xf32>
+// CHECK: vector.reduction <maxnumf>, %[[FLAT]], %{{.*}} : vector<64xf32> into f32
 #row = affine_map<(d0, d1) -> (d0, d1)>
 #rowout = affine_map<(d0, d1) -> (d0)>
 func.func @row_max(%x: tensor<?x?xf32>, %init: tensor<?xf32>) -> tensor<?xf32> {
@@ -163,7 +164,8 @@ func.func @row_max(%x: tensor<?x?xf32>, %init: tensor<?xf32>) -> tensor<?xf32> {
 // CHECK: arith.addf %{{.*}}, %[[ACC]] : vector<1x64xf32>
 // CHECK-NOT: vector.multi_reduction
 // CHECK: scf.yield
-// CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [1] : vector<1x64xf32> to vector<1xf32>
+// CHECK: %[[FLAT:.*]] = vector.shape_cast %{{.*}} : vector<1x64xf32> to vector<64xf32>
+// CHECK: vector.reduction <add>, %[[FLAT]], %{{.*}} : vector<64xf32> into f32
 func.func @row_sum(%x: tensor<?x?xf32>, %init: tensor<?xf32>) -> tensor<?xf32> {
   %y = linalg.generic {indexing_maps = [#row, #rowout], iterator_types = ["parallel", "reduction"]}
       ins(%x : tensor<?x?xf32>) outs(%init : tensor<?xf32>) {
@@ -174,14 +176,19 @@ func.func @row_sum(%x: tensor<?x?xf32>, %init: tensor<?xf32>) -> tensor<?xf32> {
   return %y : tensor<?xf32>
 }
 
-// Batch-norm statistics of 64 channels of 7 x 7 images: each step of the
-// loops over images and rows reduces a 64 x 7 block into the 64 sums.
-// Carrying the block (448 floats) instead would take 28 registers and
-// spill; only chunks of at most 64 floats are carried.
+// Batch-norm statistics of 64 channels of 7 x 7 images: the rows are
+// contiguous, the channels 49 floats apart, so each channel is summed on
+// its own, along its rows: a 7-float chunk carried through the loop over
+// rows, one tree reduction into the channel's sum per image. (A 64 x 7
+// block carried across channels was 448 floats, and the lowering of a
+// multi-reduction to one element added the lanes one after another.)
 // CHECK-LABEL: func.func @channel_sums(
-// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<64xf32>)
-// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<64xf32>)
-// CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [0, 2, 3] : vector<1x64x1x7xf32> to vector<64xf32>
+// CHECK: scf.for {{.*}} to %c64 step %c1
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<1xf32>)
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<1x1x1x7xf32>)
+// CHECK: arith.addf %{{.*}}, %{{.*}} : vector<1x1x1x7xf32>
+// CHECK: vector.reduction <add>, %{{.*}}, %{{.*}} : vector<7xf32> into f32
+// CHECK-NOT: vector.multi_reduction
 #nchw = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 #chan = affine_map<(d0, d1, d2, d3) -> (d1)>
 func.func @channel_sums(%x: tensor<?x64x7x7xf32>, %init: tensor<64xf32>) -> tensor<64xf32> {
@@ -195,10 +202,10 @@ func.func @channel_sums(%x: tensor<?x64x7x7xf32>, %init: tensor<64xf32>) -> tens
 }
 
 // A multiplication is not widened (no neutral-element rewrite for it here):
-// the per-chunk reduction stays.
+// the per-chunk reduction stays, as one tree reduction of the chunk.
 // CHECK-LABEL: func.func @row_product(
 // CHECK: scf.for {{.*}} step %c64 iter_args(%{{.*}} = %{{.*}}) -> (vector<1xf32>)
-// CHECK: vector.multi_reduction <mul>
+// CHECK: vector.reduction <mul>, %{{.*}}, %{{.*}} : vector<64xf32> into f32
 func.func @row_product(%x: tensor<?x?xf32>, %init: tensor<?xf32>) -> tensor<?xf32> {
   %y = linalg.generic {indexing_maps = [#row, #rowout], iterator_types = ["parallel", "reduction"]}
       ins(%x : tensor<?x?xf32>) outs(%init : tensor<?xf32>) {

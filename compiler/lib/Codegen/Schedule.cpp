@@ -240,8 +240,25 @@ std::optional<TileSchedule> chooseTiles(linalg::LinalgOp op) {
   std::optional<unsigned> inner = innermostOutputDim(op);
   TileSchedule s;
   s.tileSizes.assign(op.getNumLoops(), 1);
+  // A reduction along contiguous memory into an output dim that is strided
+  // in the inputs (batch-norm statistics: [N, C, H * W] -> [C]) vectorizes
+  // the reduction in chunks of clean width, one output element at a time:
+  // a vector across the output dim would stride through memory.
+  bool reduceAlongRows = inner && !isInnermostOfAnInput(op, *inner) &&
+                         llvm::any_of(llvm::seq(op.getNumLoops()), [&](unsigned d) {
+                           return iters[d] == utils::IteratorType::reduction &&
+                                  isInnermostOfAnInput(op, d);
+                         });
   for (unsigned d = 0; d < op.getNumLoops(); ++d) {
-    if (inner && d == *inner)
+    if (reduceAlongRows && d == *inner)
+      continue;
+    if (reduceAlongRows && iters[d] == utils::IteratorType::reduction &&
+        isInnermostOfAnInput(op, d))
+      s.tileSizes[d] = ShapedType::isDynamic(ranges[d]) ? kVectorTile
+                       : isCleanWidth(ranges[d]) && ranges[d] <= kMaxFullReduction
+                           ? 0
+                           : vectorTile(ranges[d], kVectorTile);
+    else if (inner && d == *inner)
       // A dynamic dim is vectorized only where the inputs are contiguous
       // along it: a row reduction's [rows, 256] would become one
       // 64 x 256 vector otherwise.

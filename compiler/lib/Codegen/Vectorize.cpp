@@ -95,6 +95,33 @@ struct DropUnitReductionDims : OpRewritePattern<vector::ContractionOp> {
   }
 };
 
+/// A multi-reduction down to one element (every kept dim of size 1): one
+/// vector.reduction of the flattened source, which LLVM reduces as a tree
+/// (with reassociation allowed at the LLVM lowering). The multi-reduction
+/// lowering would instead add the lanes one after another, a chain of 64
+/// dependent adds after a 64-lane chunk loop.
+struct MultiReductionToScalar : OpRewritePattern<vector::MultiDimReductionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::MultiDimReductionOp op,
+                                PatternRewriter &rewriter) const override {
+    auto source = cast<VectorType>(op.getSource().getType());
+    auto resultType = dyn_cast<VectorType>(op.getDestType());
+    if (source.isScalable() || !resultType || resultType.getNumElements() != 1 ||
+        source.getNumElements() < 2 ||
+        cast<vector::MaskableOpInterface>(op.getOperation()).isMasked())
+      return rewriter.notifyMatchFailure(op, "not a reduction to one element");
+    Location loc = op.getLoc();
+    Value flat = vector::ShapeCastOp::create(
+        rewriter, loc, VectorType::get({source.getNumElements()}, source.getElementType()),
+        op.getSource());
+    Value acc = vector::ExtractOp::create(rewriter, loc, op.getAcc(),
+                                          SmallVector<int64_t>(resultType.getRank(), 0));
+    Value sum = vector::ReductionOp::create(rewriter, loc, op.getKind(), flat, acc);
+    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(op, resultType, sum);
+    return success();
+  }
+};
+
 /// The arith reduction of a float combining kind, for its neutral element.
 static std::optional<arith::AtomicRMWKind> atomicKind(vector::CombiningKind kind) {
   switch (kind) {
@@ -189,6 +216,7 @@ struct ResVectorize : resc::impl::ResVectorizeBase<ResVectorize> {
     contracts.add<DropUnitReductionDims>(ctx);
     unitReductions = std::move(contracts);
     RewritePatternSet canon(ctx);
+    canon.add<MultiReductionToScalar>(ctx);
     resc::codegen::addCanonicalizationPatterns(canon);
     canonicalization = std::move(canon);
     return success();

@@ -47,7 +47,7 @@ std::string resc::bufferizationPipeline(bool memoryRemarks, bool memoryPlan) {
   // After bufferization every buffer of a call is planned into the
   // caller's scratch arena (docs/memory.md); deallocation then only frees
   // what the plan left on the heap.
-  return std::string("func.func(res-fuse-elementwise, res-update-in-place), "
+  return std::string("func.func(res-fuse-elementwise, res-update-in-place, res-collapse-dims), "
                      "res-outline-kernels, "
                      "func.func(res-transpose-contraction-operands, res-tile-for-vectors, "
                      "res-vectorize, canonicalize, cse), res-bufferize, "
@@ -70,7 +70,7 @@ llvm::StringRef resc::llvmLoweringPipeline() {
          "scf-forall-to-parallel), convert-scf-to-openmp, "
          "func.func(lower-affine, res-expand-shape-to-cast, expand-strided-metadata, lower-affine, "
          "res-approximate-math, convert-math-to-llvm), convert-math-to-libm, "
-         "func.func(convert-vector-to-llvm{vector-contract-lowering=outerproduct "
+         "func.func(convert-vector-to-llvm{reassociate-fp-reductions vector-contract-lowering=outerproduct "
          "vector-transpose-lowering=shuffle16x16}), finalize-memref-to-llvm, "
          "func.func(convert-scf-to-cf, convert-arith-to-llvm, convert-index-to-llvm), "
          "convert-cf-to-llvm, convert-func-to-llvm, llvm.func(convert-ub-to-llvm), "

@@ -52,6 +52,31 @@ def ResUpdateInPlace : Pass<"res-update-in-place", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def ResCollapseDims : Pass<"res-collapse-dims", "mlir::func::FuncOp"> {
+  let summary = "Run loops that are contiguous in every operand as one loop";
+  let description = [{
+    Batch norm, its statistics and its adjoint iterate [N, C, H, W] with
+    h and w as two loops; with w = 28 the vector along it is an unclean
+    28 floats and each channel's sum reduces across lanes once per row.
+    For each elementwise or reduction `linalg.generic` (not contractions,
+    nor the ops fused into their register tiles), adjacent loops of
+    static extent and the same iterator type that appear adjacent and in
+    order in every indexing map, and whose operands' buffers hold them
+    contiguously (fresh allocations, entry arguments, slices that keep
+    the inner dims whole), become one loop (`linalg::collapseOpIterationDims`):
+    `tensor.collapse_shape` on the operands, `tensor.expand_shape` on the
+    results. Dynamic dims are never merged.
+
+    ```mlir
+    linalg.generic {indexing_maps = [(n, c, h, w) -> (n, c, h, w), (n, c, h, w) -> (c)],
+                    iterator_types = ["reduction", "parallel", "reduction", "reduction"]}
+        ins(%x : tensor<?x16x28x28xf32>) outs(%s : tensor<16xf32>)
+    ```
+    becomes the same sum over `tensor<?x16x784xf32>`.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
+}
+
 def ResOutlineKernels : Pass<"res-outline-kernels", "mlir::ModuleOp"> {
   let summary = "Move each linalg op into a private kernel function, one per distinct op";
   let description = [{
