@@ -4,7 +4,8 @@
 // CHECK-DAG: #[[ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-DAG: #[[CH:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
 
-// conv2d is im2col + one contraction (compiler/lib/Conversion/Im2col.cpp,
+// conv2d on one input channel (or through a stride, or small images) is
+// im2col + one contraction (compiler/lib/Conversion/Im2col.cpp,
 // ConvBlocks.cpp): per image (one scf.forall iteration) the padded image,
 // a loop over the kernel positions i = kh KW + kw that copies each plane
 // into the columns [1, C, kh, kw, Ho, Wo], the image's accumulator set to
@@ -20,8 +21,8 @@
 // CHECK-LABEL: func.func @conv_pad_bias(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<?x1x28x28xf32>, %[[W:[^:]*]]: tensor<16x1x3x3xf32>, %[[B:[^:]*]]: tensor<16xf32>
 // CHECK: %[[BG:.*]] = tensor.expand_shape %[[B]] {{.*}} into tensor<1x16xf32>
-// CHECK: %[[OUT0:.*]] = tensor.expand_shape %{{.*}} into tensor<?x1x16x784xf32>
 // CHECK: %[[WG:.*]] = tensor.expand_shape %{{.*}} : tensor<16x9xf32> into tensor<1x16x9xf32>
+// CHECK: %[[OUT0:.*]] = tensor.expand_shape %{{.*}} into tensor<?x1x16x784xf32>
 // CHECK: %[[N:.*]] = tensor.dim %[[OUT0]], %{{.*}} : tensor<?x1x16x784xf32>
 // CHECK: %[[Y:.*]] = scf.forall (%[[IMG:.*]]) in (%[[N]]) shared_outs(%[[SHARED:.*]] = %[[OUT0]]) -> (tensor<?x1x16x784xf32>)
 // CHECK: %[[ACCN:.*]] = tensor.extract_slice %[[SHARED]][%[[IMG]], 0, 0, 0] [1, 1, 16, 784] [1, 1, 1, 1] : tensor<?x1x16x784xf32> to tensor<1x1x16x784xf32>
@@ -51,6 +52,37 @@
 // CHECK: return %[[R]]
 func.func @conv_pad_bias(%x: tensor<?x1x28x28xf32>, %w: tensor<16x1x3x3xf32>, %b: tensor<16xf32>) -> tensor<?x16x28x28xf32> {
   %0 = res.conv2d %x, %w, %b {padding = array<i64: 1, 1>} : (tensor<?x1x28x28xf32>, tensor<16x1x3x3xf32>, tensor<16xf32>) -> tensor<?x16x28x28xf32>
+  return %0 : tensor<?x16x28x28xf32>
+}
+
+// Stride 1 on 16 channels of 28 x 28 (padding 1): no columns. Per image the
+// padded image gets one spare zero row ([1, 16, 31, 30]) and is flattened;
+// the output lives on the padded grid (28 rows of 30: [1, 1, 16, 840]); the
+// weights are regrouped per kernel position ([9, 1, 16, 16]); position 0
+// contracts into the zero-filled accumulator, and a loop over positions
+// 1..8 adds the contraction of each shifted slice (offset kh * 30 + kw).
+// The result is the grid's first 28 columns.
+// CHECK-LABEL: func.func @conv_shifted(
+// CHECK: %[[POS:.*]] = linalg.transpose ins(%{{.*}} : tensor<1x16x16x9xf32>) outs(%{{.*}} : tensor<9x1x16x16xf32>) permutation = [3, 0, 1, 2]
+// CHECK: %[[GRID:.*]] = scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<?x1x16x840xf32>)
+// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 2, 1]
+// CHECK: } : tensor<1x16x28x28xf32> to tensor<1x16x31x30xf32>
+// CHECK: %[[FLAT:.*]] = tensor.expand_shape %{{.*}} into tensor<1x1x16x930xf32>
+// CHECK: %[[ZERO:.*]] = linalg.fill {{.*}} -> tensor<1x1x16x840xf32>
+// CHECK: %[[FIRST:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x16x16xf32>, tensor<1x1x16x840xf32>) outs(%[[ZERO]] : tensor<1x1x16x840xf32>)
+// CHECK: scf.for %[[I:[a-z0-9_]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %[[FIRST]]) -> (tensor<1x1x16x840xf32>)
+// CHECK: %[[KH:.*]] = arith.divui %[[I]], %c3{{(_[0-9]+)?}} : index
+// CHECK: %[[KW:.*]] = arith.remui %[[I]], %c3{{(_[0-9]+)?}} : index
+// CHECK: %[[ROW:.*]] = arith.muli %[[KH]], %c30{{(_[0-9]+)?}} : index
+// CHECK: %[[OFF:.*]] = arith.addi %[[ROW]], %{{.*}} : index
+// CHECK: %[[XS:.*]] = tensor.extract_slice %[[FLAT]][0, 0, 0, %[[OFF]]] [1, 1, 16, 840] [1, 1, 1, 1]
+// CHECK: %[[WS:.*]] = tensor.extract_slice %[[POS]][%[[I]], 0, 0, 0] [1, 1, 16, 16] [1, 1, 1, 1] : tensor<9x1x16x16xf32> to tensor<1x16x16xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[WS]], %[[XS]] : tensor<1x16x16xf32>, tensor<1x1x16x840xf32>) outs(%[[ACC]] : tensor<1x1x16x840xf32>)
+// CHECK: %[[IMG:.*]] = tensor.expand_shape %{{.*}} into tensor<?x16x28x30xf32>
+// CHECK: %[[R:.*]] = tensor.extract_slice %[[IMG]][0, 0, 0, 0] [%{{.*}}, 16, 28, 28] [1, 1, 1, 1] : tensor<?x16x28x30xf32> to tensor<?x16x28x28xf32>
+// CHECK: return %[[R]]
+func.func @conv_shifted(%x: tensor<?x16x28x28xf32>, %w: tensor<16x16x3x3xf32>) -> tensor<?x16x28x28xf32> {
+  %0 = res.conv2d %x, %w {padding = array<i64: 1, 1>} : (tensor<?x16x28x28xf32>, tensor<16x16x3x3xf32>) -> tensor<?x16x28x28xf32>
   return %0 : tensor<?x16x28x28xf32>
 }
 

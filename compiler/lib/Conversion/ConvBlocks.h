@@ -27,6 +27,13 @@ mlir::Value convolve(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, mlir
                      mlir::Value bias, mlir::Value out, const Window &w, mlir::OpFoldResult ho,
                      mlir::OpFoldResult wo, int64_t groups);
 
+/// y = conv(x, w) + bias as [N, O, Ho, Wo], `y` an empty tensor of that
+/// shape, `wg` and `bias` as for convolve: without columns when the stride
+/// is 1 and the sizes static (a contraction per kernel position over the
+/// shifted padded image, ConvBlocks.cpp), else through convolve.
+mlir::Value convolveImage(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, mlir::Value wg,
+                          mlir::Value bias, mlir::Value y, const Window &w, int64_t groups);
+
 /// The adjoint of a convolution's input through its columns, one image per
 /// iteration: dcol[g, k, p] = sum_o W[g, o, k] dy[n, g, o, p], then col2im
 /// into dx[n]. `dyg` is [N, G, O/G, <spatial>] (groupImage) of dy's

@@ -90,11 +90,8 @@ struct Conv2dGradInputLowering : OpConversionPattern<res::Conv2dGradInputOp> {
         flipPad[0] >= 0 && flipPad[1] >= 0) {
       conv::Window flippedWindow{{window.kernel[0], window.kernel[1]}, unit, window.dilation,
                                  flipPad};
-      bool flat = conv::flatSpatial(xSizes[2], xSizes[3]);
-      dx = conv::convolve(rewriter, loc, dy, flippedWeight(rewriter, loc, w, groups), Value(),
-                          conv::groupImage(rewriter, loc, out, groups, flat), flippedWindow,
-                          xSizes[2], xSizes[3], groups);
-      dx = conv::ungroupImage(rewriter, loc, dx, xSizes, flat);
+      dx = conv::convolveImage(rewriter, loc, dy, flippedWeight(rewriter, loc, w, groups),
+                               Value(), out, flippedWindow, groups);
     } else {
       bool flat = conv::flatSpatial(dySizes[2], dySizes[3]);
       dx = conv::scatterColumns(rewriter, loc, conv::groupImage(rewriter, loc, dy, groups, flat),

@@ -85,14 +85,12 @@ struct Conv2dLowering : OpConversionPattern<res::Conv2dOp> {
     SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, y);
 
     conv::Window window{{kernel[0], kernel[1]}, stride, dilation, op.getPadding()};
-    bool flat = conv::flatSpatial(sizes[2], sizes[3]);
     Value bias = adaptor.getBias();
     if (bias)
       bias = splitDim(rewriter, loc, bias, 0, groups);
-    Value result = conv::convolve(rewriter, loc, x, conv::groupWeight(rewriter, loc, w, groups),
-                                  bias, conv::groupImage(rewriter, loc, y, groups, flat), window,
-                                  sizes[2], sizes[3], groups);
-    rewriter.replaceOp(op, conv::ungroupImage(rewriter, loc, result, sizes, flat));
+    rewriter.replaceOp(op, conv::convolveImage(rewriter, loc, x,
+                                               conv::groupWeight(rewriter, loc, w, groups), bias,
+                                               y, window, groups));
     return success();
   }
 };
