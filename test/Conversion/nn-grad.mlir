@@ -126,6 +126,37 @@ func.func @conv2d_grad_weight(%dy: tensor<?x6x9x9xf32>, %x: tensor<?x4x9x9xf32>,
 }
 
 
+// conv2d_grad_weight of a stride-1 convolution on 16 channels of 28 x 28
+// (the shifted forward's adjoint, no columns): chunks of 4 images; per chunk
+// the padded inputs with their spare row, flattened ([S, 1, 16, 930]), and
+// dy on the padded grid (2 zero columns) transposed to [S, 1, 840, 16]; per
+// kernel position a contraction over (n, q) of the input shifted by
+// kh * 30 + kw against dy^T into that position's slot of the chunk's partial
+// sums [chunks, 9, 1, 16, 16]; then the sum over chunks and the transpose to
+// [O, C, KH, KW].
+// CHECK-LABEL: func.func @conv2d_grad_weight_shifted(
+// CHECK: %[[CHUNKS:.*]] = arith.ceildivui %{{.*}}, %c4 : index
+// CHECK: %[[PARTS:.*]] = scf.forall (%{{.*}}) in (%[[CHUNKS]]) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<?x9x1x16x16xf32>)
+// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 2, 1]
+// CHECK: } : tensor<?x16x28x28xf32> to tensor<?x16x31x30xf32>
+// CHECK: %[[FLAT:.*]] = tensor.expand_shape %{{.*}} into tensor<?x1x16x930xf32>
+// CHECK: tensor.pad %{{.*}} low[0, 0, 0, 0] high[0, 0, 0, 2]
+// CHECK: } : tensor<?x16x28x28xf32> to tensor<?x16x28x30xf32>
+// CHECK: %[[DYT:.*]] = linalg.transpose ins(%{{.*}} : tensor<?x1x16x840xf32>) outs(%{{.*}} : tensor<?x1x840x16xf32>) permutation = [0, 1, 3, 2]
+// CHECK: scf.for %[[I:[a-z0-9_]+]] = %{{.*}} to %c9{{(_[0-9]+)?}} step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<1x9x1x16x16xf32>)
+// CHECK: %[[XS:.*]] = tensor.extract_slice %[[FLAT]][0, 0, 0, %{{.*}}] [%{{.*}}, 1, 16, 840] [1, 1, 1, 1]
+// CHECK: %[[SLOT:.*]] = tensor.extract_slice %[[ACC]][0, %[[I]], 0, 0, 0] [1, 1, 1, 16, 16] [1, 1, 1, 1, 1] : tensor<1x9x1x16x16xf32> to tensor<1x16x16xf32>
+// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[SLOT]] : tensor<1x16x16xf32>)
+// CHECK: %[[DW:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[XS]], %[[DYT]] : tensor<?x1x16x840xf32>, tensor<?x1x840x16xf32>) outs(%[[Z]] : tensor<1x16x16xf32>)
+// CHECK: tensor.insert_slice %[[DW]] into %[[ACC]][0, %[[I]], 0, 0, 0] [1, 1, 1, 16, 16] [1, 1, 1, 1, 1]
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[PARTS]] : tensor<?x9x1x16x16xf32>) outs(%{{.*}} : tensor<9x1x16x16xf32>)
+// CHECK: linalg.transpose ins(%[[SUM]] : tensor<9x1x16x16xf32>) outs(%{{.*}} : tensor<1x16x16x9xf32>) permutation = [1, 3, 2, 0]
+// CHECK: tensor.expand_shape %{{.*}} into tensor<16x16x3x3xf32>
+func.func @conv2d_grad_weight_shifted(%dy: tensor<?x16x28x28xf32>, %x: tensor<?x16x28x28xf32>, %w: tensor<16x16x3x3xf32>) -> tensor<16x16x3x3xf32> {
+  %0 = res.conv2d_grad_weight %dy, %x, %w {padding = array<i64: 1, 1>} : (tensor<?x16x28x28xf32>, tensor<?x16x28x28xf32>, tensor<16x16x3x3xf32>) -> tensor<16x16x3x3xf32>
+  return %0 : tensor<16x16x3x3xf32>
+}
+
 // max_pool2d_grad: the argmax of every window (ties to the smallest index),
 // then each input position gathers dy from the windows whose argmax it is.
 // CHECK-LABEL: func.func @max_pool2d_grad(

@@ -124,6 +124,40 @@ static bool isShiftable(Value x, const conv::Window &w, int64_t groups, OpFoldRe
   return (w.kernel[1] - 1) * w.dilation[1] < wp && wp * 100 <= *getConstantIntValue(wo) * 115;
 }
 
+/// `x` ([S, C, H, W]) zero-padded as a stride-1 convolution's input on the
+/// padded grid needs it, with one spare zero row at the bottom (the last
+/// kernel positions' shifts run up to (KW - 1) d elements past the padded
+/// image, into columns that are cropped), each image flattened:
+/// [S, G, C/G, (H + 2p + 1) (W + 2p)].
+static Value flatPadded(OpBuilder &b, Location loc, Value x, const conv::Window &w,
+                        int64_t groups) {
+  auto xt = cast<RankedTensorType>(x.getType());
+  int64_t wp = xt.getDimSize(3) + 2 * w.padding[1];
+  int64_t rows = xt.getDimSize(2) + 2 * w.padding[0] + 1;
+  OpFoldResult zero = b.getIndexAttr(0), s = tensor::getMixedSize(b, loc, x, 0);
+  SmallVector<int64_t> shape{xt.getDimSize(0), xt.getDimSize(1), rows, wp};
+  Value padded = tensor::PadOp::create(
+      b, loc, RankedTensorType::get(shape, xt.getElementType()), x,
+      ArrayRef<OpFoldResult>{zero, zero, b.getIndexAttr(w.padding[0]),
+                             b.getIndexAttr(w.padding[1])},
+      ArrayRef<OpFoldResult>{zero, zero, b.getIndexAttr(w.padding[0] + 1),
+                             b.getIndexAttr(w.padding[1])},
+      floatConst(b, loc, xt.getElementType(), 0.0));
+  return conv::regroup(b, loc, padded, {{0}, {1}, {2, 3}}, {{0}, {1, 2}, {3}},
+                       {s, b.getIndexAttr(groups), b.getIndexAttr(xt.getDimSize(1) / groups),
+                        b.getIndexAttr(rows * wp)});
+}
+
+/// The offset of kernel position `pos` = kh KW + kw in a flattened padded
+/// image whose rows are `wp` long: kh d Wp + kw d.
+static Value shiftOf(OpBuilder &b, Location loc, Value pos, const conv::Window &w, int64_t wp) {
+  auto cst = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, loc, v); };
+  Value kh = arith::DivUIOp::create(b, loc, pos, cst(w.kernel[1]));
+  Value kw = arith::RemUIOp::create(b, loc, pos, cst(w.kernel[1]));
+  return arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, kh, cst(w.dilation[0] * wp)),
+                               arith::MulIOp::create(b, loc, kw, cst(w.dilation[1])));
+}
+
 /// A stride-1 convolution without columns. With the output on the padded
 /// input's grid (Ho rows of Wp = W + 2p columns, of which the first Wo are
 /// the result), the window position (kh, kw) of every output pixel is the
@@ -143,10 +177,7 @@ static Value convolveShifted(OpBuilder &b, Location loc, Value x, Value wg, Valu
   int64_t cg = xt.getDimSize(1) / groups, og = wt.getDimSize(1);
   int64_t kk = w.kernel[0] * w.kernel[1];
   int64_t wp = xt.getDimSize(3) + 2 * w.padding[1];
-  // One spare zero row: the last positions' shifts run past the padded
-  // image by up to (KW - 1) d elements, read only by cropped columns.
-  int64_t rows = xt.getDimSize(2) + 2 * w.padding[0] + 1;
-  int64_t q = ho * wp, len = rows * wp;
+  int64_t q = ho * wp;
   auto idx = [&](int64_t v) { return OpFoldResult(b.getIndexAttr(v)); };
 
   // The weights of each kernel position: [KK, G, O/G, C/G].
@@ -165,23 +196,10 @@ static Value convolveShifted(OpBuilder &b, Location loc, Value x, Value wg, Valu
   };
   Value result = forEachSlice(
       b, loc, grid, OpFoldResult(), [&](OpBuilder &nb, Location l, Value i, Value part) -> Value {
-        OpFoldResult zero = nb.getIndexAttr(0);
-        Value padded = tensor::PadOp::create(
-            nb, l, RankedTensorType::get({1, xt.getDimSize(1), rows, wp}, elt), image(nb, l, x, i),
-            ArrayRef<OpFoldResult>{zero, zero, nb.getIndexAttr(w.padding[0]),
-                                   nb.getIndexAttr(w.padding[1])},
-            ArrayRef<OpFoldResult>{zero, zero, nb.getIndexAttr(w.padding[0] + 1),
-                                   nb.getIndexAttr(w.padding[1])},
-            floatConst(nb, l, elt, 0.0));
-        Value flatImage = regroup(nb, l, padded, {{0}, {1}, {2, 3}}, {{0}, {1, 2}, {3}},
-                                  {idx(1), idx(groups), idx(cg), idx(len)});
+        Value flatImage = flatPadded(nb, l, image(nb, l, x, i), w, groups);
         // acc + the product of kernel position `pos`.
         auto accumulate = [&](OpBuilder &fb, Location fl, Value pos, Value acc) -> Value {
-          Value kh = arith::DivUIOp::create(fb, fl, pos, cst(fb, w.kernel[1]));
-          Value kw = arith::RemUIOp::create(fb, fl, pos, cst(fb, w.kernel[1]));
-          Value shift = arith::AddIOp::create(
-              fb, fl, arith::MulIOp::create(fb, fl, kh, cst(fb, w.dilation[0] * wp)),
-              arith::MulIOp::create(fb, fl, kw, cst(fb, w.dilation[1])));
+          Value shift = shiftOf(fb, fl, pos, w, wp);
           OpFoldResult z = fb.getIndexAttr(0), one = fb.getIndexAttr(1);
           Value shifted = tensor::ExtractSliceOp::create(
               fb, fl, flatImage, ArrayRef<OpFoldResult>{z, z, z, shift},
@@ -326,4 +344,133 @@ Value conv::weightGradient(OpBuilder &b, Location loc, Value dyg, Value x, const
                                              SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
       });
   return sumDims(b, loc, partials, {true, false, false, false});
+}
+
+/// The weight gradient of a stride-1 convolution without columns (the
+/// adjoint of convolveShifted): with dy put on the padded grid (zeros in
+/// the cropped columns) and transposed per image to [Q, O/G] (o contiguous,
+/// the register tile's vector dim), kernel position i's gradient is
+///   dw_i[g, c, o] = sum over (n, q) of x_flat[n, g, c, q + shift_i] dyT[n, g, q, o],
+/// one contraction per position over a shifted slice of the padded input.
+/// Images go in chunks (an scf.forall), each with its own partial sums
+/// [KK, G, C/G, O/G], added afterwards. Returns [O, C/G, KH, KW].
+static Value weightGradientShifted(OpBuilder &b, Location loc, Value dy, Value x,
+                                   const conv::Window &w, int64_t groups, int64_t ho,
+                                   int64_t wo) {
+  using namespace conv;
+  MLIRContext *ctx = b.getContext();
+  auto xt = cast<RankedTensorType>(x.getType());
+  auto dyt = cast<RankedTensorType>(dy.getType());
+  Type elt = xt.getElementType();
+  int64_t cg = xt.getDimSize(1) / groups, og = dyt.getDimSize(1) / groups;
+  int64_t kk = w.kernel[0] * w.kernel[1];
+  int64_t wp = xt.getDimSize(3) + 2 * w.padding[1];
+  int64_t rows = xt.getDimSize(2) + 2 * w.padding[0] + 1;
+  int64_t q = ho * wp;
+  auto idx = [&](int64_t v) { return OpFoldResult(b.getIndexAttr(v)); };
+  auto cst = [&](OpBuilder &nb, int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(nb, loc, v);
+  };
+  // Images per chunk: their padded inputs and transposed gradients within
+  // kChunkBytes (four 16-channel 28 x 28 images).
+  int64_t imageBytes = (xt.getDimSize(1) * rows * wp + dyt.getDimSize(1) * q) *
+                       elt.getIntOrFloatBitWidth() / 8;
+  int64_t perChunk = std::max<int64_t>(1, kChunkBytes / imageBytes);
+  Value count = getValueOrCreateConstantIndexOp(b, loc, tensor::getMixedSize(b, loc, x, 0));
+  Value chunks = arith::CeilDivUIOp::create(b, loc, count, cst(b, perChunk));
+  Value empty = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{ShapedType::kDynamic, kk, groups, cg, og}, elt, ValueRange{chunks});
+  auto d = [&](unsigned i) { return dim(ctx, i); };
+  // Loops (g, c, o | n, q).
+  SmallVector<AffineMap> maps{AffineMap::get(5, 0, {d(3), d(0), d(1), d(4)}, ctx),
+                              AffineMap::get(5, 0, {d(3), d(0), d(4), d(2)}, ctx),
+                              AffineMap::get(5, 0, {d(0), d(1), d(2)}, ctx)};
+  Value partials = forEachSlice(
+      b, loc, empty, chunks, [&](OpBuilder &nb, Location l, Value c, Value part) -> Value {
+        Value lo = arith::MulIOp::create(nb, l, c, cst(nb, perChunk));
+        Value size = arith::MinUIOp::create(nb, l, cst(nb, perChunk),
+                                            arith::SubIOp::create(nb, l, count, lo));
+        auto images = [&](Value v) -> Value {
+          auto rank = cast<RankedTensorType>(v.getType()).getRank();
+          SmallVector<OpFoldResult> offsets(rank, nb.getIndexAttr(0)),
+              sizes = tensor::getMixedSizes(nb, l, v), strides(rank, nb.getIndexAttr(1));
+          offsets[0] = lo;
+          sizes[0] = size;
+          return tensor::ExtractSliceOp::create(nb, l, v, offsets, sizes, strides);
+        };
+        Value flatImage = flatPadded(nb, l, images(x), w, groups); // [S, G, C/G, L]
+        // dy on the grid, zero in the cropped columns, then [S, G, Q, O/G].
+        OpFoldResult z = nb.getIndexAttr(0);
+        Value dyImages = images(dy);
+        SmallVector<int64_t> gridShape{ShapedType::kDynamic, dyt.getDimSize(1), ho, wp};
+        Value onGrid = tensor::PadOp::create(
+            nb, l, RankedTensorType::get(gridShape, elt), dyImages,
+            ArrayRef<OpFoldResult>{z, z, z, z},
+            ArrayRef<OpFoldResult>{z, z, z, nb.getIndexAttr(wp - wo)}, floatConst(nb, l, elt, 0.0));
+        Value grouped = regroup(nb, l, onGrid, {{0}, {1}, {2, 3}}, {{0}, {1, 2}, {3}},
+                                {size, idx(groups), idx(og), idx(q)});
+        Value dyT = linalg::TransposeOp::create(
+                        nb, l, grouped,
+                        tensor::EmptyOp::create(nb, l, {size, idx(groups), idx(q), idx(og)}, elt),
+                        ArrayRef<int64_t>{0, 1, 3, 2})
+                        .getResult()[0];
+        // part is [1, KK, G, C/G, O/G]: each position's sum goes to its slice.
+        auto loop = scf::ForOp::create(
+            nb, l, cst(nb, 0), cst(nb, kk), cst(nb, 1), ValueRange{part},
+            [&](OpBuilder &fb, Location fl, Value pos, ValueRange acc) {
+              OpFoldResult zero = fb.getIndexAttr(0), one = fb.getIndexAttr(1);
+              Value shifted = tensor::ExtractSliceOp::create(
+                  fb, fl, flatImage, ArrayRef<OpFoldResult>{zero, zero, zero, shiftOf(fb, fl, pos, w, wp)},
+                  ArrayRef<OpFoldResult>{size, idx(groups), idx(cg), idx(q)},
+                  ArrayRef<OpFoldResult>{one, one, one, one});
+              SmallVector<OpFoldResult> offsets{zero, pos, zero, zero, zero},
+                  sizes{one, one, idx(groups), idx(cg), idx(og)}, strides(5, one);
+              auto sliceType = RankedTensorType::get({groups, cg, og}, elt);
+              Value slot = tensor::ExtractSliceOp::create(fb, fl, sliceType, acc[0], offsets,
+                                                          sizes, strides);
+              Value sum = contract(fb, fl, shifted, dyT, fill(fb, fl, slot, 0.0), maps,
+                                   iterators(5, 2));
+              scf::YieldOp::create(fb, fl,
+                                   ValueRange{tensor::InsertSliceOp::create(
+                                       fb, fl, sum, acc[0], offsets, sizes, strides)});
+            });
+        return loop.getResult(0);
+      });
+  // [KK, G, C/G, O/G] -> [G, O/G, C/G, KK] -> [O, C/G, KH, KW].
+  Value dw = sumDims(b, loc, partials, {true, false, false, false, false});
+  Value perWeight = linalg::TransposeOp::create(
+                        b, loc, dw,
+                        tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{groups, og, cg, kk}, elt),
+                        ArrayRef<int64_t>{1, 3, 2, 0})
+                        .getResult()[0];
+  return regroup(b, loc, perWeight, {{0, 1}, {2}, {3}}, {{0}, {1}, {2, 3}},
+                 {idx(groups * og), idx(cg), idx(w.kernel[0]), idx(w.kernel[1])});
+}
+
+Value conv::weightGradientImage(OpBuilder &b, Location loc, Value dy, Value x, const Window &w,
+                                int64_t groups, RankedTensorType type) {
+  SmallVector<OpFoldResult> dySizes = tensor::getMixedSizes(b, loc, dy);
+  if (isShiftable(x, w, groups, dySizes[2], dySizes[3]))
+    return weightGradientShifted(b, loc, dy, x, w, groups, *getConstantIntValue(dySizes[2]),
+                                 *getConstantIntValue(dySizes[3]));
+  bool flat = flatSpatial(dySizes[2], dySizes[3]);
+  int64_t perGroupK = type.getDimSize(1) * w.kernel[0] * w.kernel[1];
+  int64_t perGroupO = type.getDimSize(0) / groups;
+  // Both operands run along p, but the register tile's vectors run along
+  // the output's innermost dim, so the operand indexed by it gets
+  // transposed (res-transpose-contraction-operands). With more column
+  // rows than output channels (a 3x3 kernel's C * 9 > O) transposing dy
+  // moves less: compute dw^T [G, K, O] and transpose that small result.
+  bool transposed = perGroupK > perGroupO;
+  Value dw = weightGradient(b, loc, groupImage(b, loc, dy, groups, flat), x, w, dySizes[2],
+                            dySizes[3], groups, transposed);
+  if (transposed) {
+    Value out = tensor::EmptyOp::create(b, loc, {groups, perGroupO, perGroupK},
+                                        type.getElementType());
+    dw = linalg::TransposeOp::create(b, loc, dw, out, ArrayRef<int64_t>{0, 2, 1}).getResult()[0];
+  }
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t size : type.getShape())
+    sizes.push_back(b.getIndexAttr(size));
+  return regroup(b, loc, dw, {{0, 1}, {2}}, {{0}, {1, 2, 3}}, sizes);
 }

@@ -52,6 +52,13 @@ mlir::Value weightGradient(mlir::OpBuilder &b, mlir::Location loc, mlir::Value d
                            mlir::Value x, const Window &w, mlir::OpFoldResult ho,
                            mlir::OpFoldResult wo, int64_t groups, bool transposed);
 
+/// dw [O, C/G, KH, KW] (`type`) of a convolution of `x` ([N, C, H, W]) whose
+/// output gradient is `dy` ([N, O, Ho, Wo]): without columns where the
+/// forward goes without them (convolveImage), else through weightGradient.
+mlir::Value weightGradientImage(mlir::OpBuilder &b, mlir::Location loc, mlir::Value dy,
+                                mlir::Value x, const Window &w, int64_t groups,
+                                mlir::RankedTensorType type);
+
 } // namespace resc::conv
 
 #endif // RESC_LIB_CONVERSION_CONVBLOCKS_H

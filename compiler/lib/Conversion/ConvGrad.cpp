@@ -120,31 +120,8 @@ struct Conv2dGradWeightLowering : OpConversionPattern<res::Conv2dGradWeightOp> {
       return rewriter.notifyMatchFailure(op, "output channels not divisible by groups");
     conv::Window window{{type.getDimSize(2), type.getDimSize(3)}, op.getStride(),
                         op.getDilation(), op.getPadding()};
-    Value dy = adaptor.getGrad();
-    SmallVector<OpFoldResult> dySizes = tensor::getMixedSizes(rewriter, loc, dy);
-    bool flat = conv::flatSpatial(dySizes[2], dySizes[3]);
-    int64_t perGroupK = type.getDimSize(1) * window.kernel[0] * window.kernel[1];
-    int64_t perGroupO = type.getDimSize(0) / groups;
-    // Both operands run along p, but the register tile's vectors run along
-    // the output's innermost dim, so the operand indexed by it gets
-    // transposed (res-transpose-contraction-operands). With more column
-    // rows than output channels (a 3x3 kernel's C * 9 > O) transposing dy
-    // moves less: compute dw^T [G, K, O] and transpose that small result.
-    bool transposed = perGroupK > perGroupO;
-    Value dw = conv::weightGradient(rewriter, loc, conv::groupImage(rewriter, loc, dy, groups, flat),
-                                    adaptor.getInput(), window, dySizes[2], dySizes[3], groups,
-                                    transposed);
-    if (transposed) {
-      Value out = tensor::EmptyOp::create(rewriter, loc, {groups, perGroupO, perGroupK},
-                                          type.getElementType());
-      dw = linalg::TransposeOp::create(rewriter, loc, dw, out, ArrayRef<int64_t>{0, 2, 1})
-               .getResult()[0];
-    }
-    SmallVector<OpFoldResult> sizes;
-    for (int64_t s : type.getShape())
-      sizes.push_back(rewriter.getIndexAttr(s));
-    rewriter.replaceOp(op, conv::regroup(rewriter, loc, dw, {{0, 1}, {2}}, {{0}, {1, 2, 3}},
-                                         sizes));
+    rewriter.replaceOp(op, conv::weightGradientImage(rewriter, loc, adaptor.getGrad(),
+                                                     adaptor.getInput(), window, groups, type));
     return success();
   }
 };
