@@ -201,6 +201,27 @@ func.func @channel_sums(%x: tensor<?x64x7x7xf32>, %init: tensor<64xf32>) -> tens
   return %y : tensor<64xf32>
 }
 
+// Rows of 28 are a vector of 16 and a peeled one of 12: each chunk of the
+// chain gets its own carried vector through the loop over rows, and both
+// are reduced once per image after it.
+// CHECK-LABEL: func.func @channel_sums_peeled(
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<1x1x1x16xf32>, vector<1x1x1x12xf32>)
+// CHECK-NOT: vector.reduction
+// CHECK: arith.addf %{{.*}}, %{{.*}} : vector<1x1x1x16xf32>
+// CHECK: arith.addf %{{.*}}, %{{.*}} : vector<1x1x1x12xf32>
+// CHECK: scf.yield
+// CHECK: vector.reduction <add>, %{{.*}}, %{{.*}} : vector<16xf32> into f32
+// CHECK: vector.reduction <add>, %{{.*}}, %{{.*}} : vector<12xf32> into f32
+func.func @channel_sums_peeled(%x: tensor<?x4x28x28xf32>, %init: tensor<4xf32>) -> tensor<4xf32> {
+  %y = linalg.generic {indexing_maps = [#nchw, #chan], iterator_types = ["reduction", "parallel", "reduction", "reduction"]}
+      ins(%x : tensor<?x4x28x28xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
 // A multiplication is not widened (no neutral-element rewrite for it here):
 // the per-chunk reduction stays, as one tree reduction of the chunk.
 // CHECK-LABEL: func.func @row_product(

@@ -147,33 +147,52 @@ static std::optional<arith::AtomicRMWKind> atomicKind(vector::CombiningKind kind
 /// combined lane by lane, and reduce across lanes once after the loop. A
 /// sum is then added in another order (lane-parallel partial sums, as
 /// PyTorch's vectorized kernels do): its rounding differs, not its accuracy.
-/// Returns the loop that replaced `loop`, or null when nothing changed.
+/// A row cut into a full vector and a peeled remainder (28 = 16 + 12)
+/// reduces a chain of chunks per iteration: each gets its own carried
+/// vector. Returns the loop that replaced `loop`, or null when nothing
+/// changed.
 static scf::ForOp widenReduction(RewriterBase &rewriter, scf::ForOp loop) {
   auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
   for (auto [i, arg] : llvm::enumerate(loop.getRegionIterArgs())) {
-    auto red = yield.getOperand(i).getDefiningOp<vector::MultiDimReductionOp>();
-    if (!red || red.getAcc() != arg || !arg.hasOneUse() || !red->hasOneUse() ||
-        red->getBlock() != loop.getBody())
+    // The chain arg -> red_1 -> ... -> red_k -> yield, each link used once.
+    SmallVector<vector::MultiDimReductionOp> chain;
+    Value link = yield.getOperand(i);
+    while (auto red = link.getDefiningOp<vector::MultiDimReductionOp>()) {
+      if (red->getBlock() != loop.getBody() || !red->hasOneUse())
+        break;
+      chain.push_back(red);
+      link = red.getAcc();
+    }
+    if (chain.empty() || link != arg || !arg.hasOneUse())
       continue;
-    auto wideType = cast<VectorType>(red.getSource().getType());
-    std::optional<arith::AtomicRMWKind> kind = atomicKind(red.getKind());
-    // At most one chunk of registers: a whole 1024-float row carried
-    // through a loop would spill.
-    if (!kind || !isa<FloatType>(wideType.getElementType()) ||
-        wideType.getNumElements() > resc::codegen::kVectorTile)
+    std::reverse(chain.begin(), chain.end());
+    vector::CombiningKind combining = chain.front().getKind();
+    std::optional<arith::AtomicRMWKind> kind = atomicKind(combining);
+    // At most one chunk of registers per link: a whole 1024-float row
+    // carried through a loop would spill.
+    bool widenable = kind && llvm::all_of(chain, [&](vector::MultiDimReductionOp red) {
+      auto type = cast<VectorType>(red.getSource().getType());
+      return red.getKind() == combining && isa<FloatType>(type.getElementType()) &&
+             type.getNumElements() <= resc::codegen::kVectorTile;
+    });
+    if (!widenable)
       continue;
-    Location loc = red.getLoc();
+    Location loc = chain.front().getLoc();
     rewriter.setInsertionPoint(loop);
-    TypedAttr neutral = arith::getIdentityValueAttr(*kind, wideType.getElementType(), rewriter, loc);
-    Value init = arith::ConstantOp::create(rewriter, loc, DenseElementsAttr::get(wideType, neutral));
-    Value source = red.getSource();
-    vector::CombiningKind combining = red.getKind();
-    SmallVector<bool> mask = red.getReductionMask();
+    SmallVector<Value> inits;
+    for (vector::MultiDimReductionOp red : chain) {
+      auto type = cast<VectorType>(red.getSource().getType());
+      TypedAttr neutral = arith::getIdentityValueAttr(*kind, type.getElementType(), rewriter, loc);
+      inits.push_back(arith::ConstantOp::create(rewriter, loc, DenseElementsAttr::get(type, neutral)));
+    }
     FailureOr<LoopLikeOpInterface> widened = cast<LoopLikeOpInterface>(loop.getOperation())
-        .replaceWithAdditionalYields(rewriter, init, /*replaceInitOperandUsesInLoop=*/false,
+        .replaceWithAdditionalYields(rewriter, inits, /*replaceInitOperandUsesInLoop=*/false,
                                      [&](OpBuilder &b, Location l, ArrayRef<BlockArgument> args) {
-                                       return SmallVector<Value>{vector::makeArithReduction(
-                                           b, l, combining, source, args.front())};
+                                       SmallVector<Value> combined;
+                                       for (auto [red, wide] : llvm::zip(chain, args))
+                                         combined.push_back(vector::makeArithReduction(
+                                             b, l, combining, red.getSource(), wide));
+                                       return combined;
                                      });
     if (failed(widened))
       return {};
@@ -182,14 +201,26 @@ static scf::ForOp widenReduction(RewriterBase &rewriter, scf::ForOp loop) {
     // lanes are reduced into after the loop.
     auto newYield = cast<scf::YieldOp>(newLoop.getBody()->getTerminator());
     BlockArgument oldArg = newLoop.getRegionIterArgs()[i];
-    Operation *oldRed = newYield.getOperand(i).getDefiningOp();
+    Operation *last = newYield.getOperand(i).getDefiningOp();
     rewriter.modifyOpInPlace(newYield, [&] { newYield->setOperand(i, oldArg); });
-    rewriter.eraseOp(oldRed);
+    while (last) { // the chain, from its end
+      auto red = cast<vector::MultiDimReductionOp>(last);
+      Operation *prev = red.getAcc().getDefiningOp();
+      rewriter.eraseOp(red);
+      last = prev && prev->getBlock() == newLoop.getBody() ? prev : nullptr;
+    }
     rewriter.setInsertionPointAfter(newLoop);
     Value acc = newLoop.getResult(i);
-    Value reduced = vector::MultiDimReductionOp::create(rewriter, loc, newLoop.getResults().back(),
-                                                        acc, mask, combining);
-    rewriter.replaceAllUsesExcept(acc, reduced, reduced.getDefiningOp());
+    Value reduced = acc;
+    Operation *firstReduction = nullptr;
+    unsigned first = newLoop.getNumResults() - chain.size();
+    for (auto [j, red] : llvm::enumerate(chain)) {
+      reduced = vector::MultiDimReductionOp::create(rewriter, loc, newLoop.getResult(first + j),
+                                                    reduced, red.getReductionMask(), combining);
+      if (!firstReduction)
+        firstReduction = reduced.getDefiningOp();
+    }
+    rewriter.replaceAllUsesExcept(acc, reduced, firstReduction);
     return newLoop;
   }
   return {};
