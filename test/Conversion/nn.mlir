@@ -89,13 +89,21 @@ func.func @conv_shifted(%x: tensor<?x16x28x28xf32>, %w: tensor<16x16x3x3xf32>) -
 // Stride 2: each image (16 = 8 x 2 rows, nothing to pad) is split into its
 // 2 x 2 phases, where every plane is a unit-stride block: the window offset
 // t = k d (dilation 1 for rows, 2 for columns) is phase t mod 2, from row or
-// column t div 2. No bias: the accumulator is zero.
+// column t div 2. No bias: the accumulator is zero. The output has 7 x 6 =
+// 42 pixels, too few for the register tile's vectors: 5 images (210
+// pixels) share one contraction. Their planes are copied by kernel position
+// first ([16, 3, 3, 5, 7, 6] = [144, 210]), and the result's images are
+// transposed back into the output; a last, partial chunk writes only its
+// images.
 // CHECK-LABEL: func.func @conv_stride(
 // CHECK-NOT: tensor.pad
-// CHECK: scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<?x1x32x42xf32>)
-// CHECK: %[[E:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0], [1], [2, 3], [4, 5]] {{.*}} : tensor<1x16x16x16xf32> into tensor<1x16x8x2x8x2xf32>
-// CHECK: %[[PH:.*]] = linalg.transpose ins(%[[E]] : tensor<1x16x8x2x8x2xf32>) outs(%{{.*}} : tensor<1x16x2x2x8x8xf32>) permutation = [0, 1, 3, 5, 2, 4]
-// CHECK: scf.for %[[I:[a-z0-9_]+]] =
+// CHECK: %[[CHUNKS:.*]] = arith.ceildivui %{{.*}}, %c5 : index
+// CHECK: scf.forall (%[[C:.*]]) in (%[[CHUNKS]]) shared_outs(%[[SHARED:.*]] = %{{.*}}) -> (tensor<?x1x32x42xf32>)
+// CHECK: %[[LO:.*]] = arith.muli %[[C]], %c5{{(_[0-9]+)?}} : index
+// CHECK: %[[SIZE:.*]] = arith.minui
+// CHECK: %[[E:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0], [1], [2, 3], [4, 5]] {{.*}} : tensor<?x16x16x16xf32> into tensor<?x16x8x2x8x2xf32>
+// CHECK: %[[PH:.*]] = linalg.transpose ins(%[[E]] : tensor<?x16x8x2x8x2xf32>) outs(%{{.*}} : tensor<?x16x2x2x8x8xf32>) permutation = [0, 1, 3, 5, 2, 4]
+// CHECK: scf.for %[[I:[a-z0-9_]+]] = {{.*}} iter_args(%[[COL:.*]] = %{{.*}}) -> (tensor<16x3x3x5x7x6xf32>)
 // CHECK: %[[KH:.*]] = arith.divui %[[I]], %c3{{(_[0-9]+)?}} : index
 // CHECK: %[[KW:.*]] = arith.remui %[[I]], %c3{{(_[0-9]+)?}} : index
 // CHECK: %[[TH:.*]] = arith.muli %[[KH]], %c1{{(_[0-9]+)?}} : index
@@ -104,11 +112,16 @@ func.func @conv_shifted(%x: tensor<?x16x28x28xf32>, %w: tensor<16x16x3x3xf32>) -
 // CHECK: %[[TW:.*]] = arith.muli %[[KW]], %c2{{(_[0-9]+)?}} : index
 // CHECK: %[[AW:.*]] = arith.remui %[[TW]], %c2{{(_[0-9]+)?}} : index
 // CHECK: %[[RW:.*]] = arith.divui %[[TW]], %c2{{(_[0-9]+)?}} : index
-// CHECK: tensor.extract_slice %[[PH]][0, 0, %[[AH]], %[[AW]], %[[RH]], %[[RW]]] [1, 16, 1, 1, 7, 6] [1, 1, 1, 1, 1, 1] : tensor<1x16x2x2x8x8xf32> to tensor<1x16x1x1x7x6xf32>
-// CHECK: linalg.copy
-// CHECK: tensor.collapse_shape %{{.*}} : tensor<1x16x3x3x7x6xf32> into tensor<1x144x42xf32>
-// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x1x32x42xf32>)
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x32x144xf32>, tensor<1x1x144x42xf32>) outs(%[[Z]] : tensor<1x1x32x42xf32>)
+// CHECK: %[[SRC:.*]] = tensor.extract_slice %[[PH]][0, 0, %[[AH]], %[[AW]], %[[RH]], %[[RW]]] [%{{.*}}, 16, 1, 1, 7, 6] [1, 1, 1, 1, 1, 1] : tensor<?x16x2x2x8x8xf32> to tensor<?x16x1x1x7x6xf32>
+// CHECK: %[[DST:.*]] = tensor.extract_slice %[[COL]][0, %[[KH]], %[[KW]], 0, 0, 0] [16, 1, 1, %{{.*}}, 7, 6]
+// CHECK: linalg.transpose ins(%[[SRC]] : tensor<?x16x1x1x7x6xf32>) outs(%[[DST]] : tensor<16x1x1x?x7x6xf32>) permutation = [1, 2, 3, 0, 4, 5]
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<16x3x3x5x7x6xf32> into tensor<144x210xf32>
+// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x32x210xf32>)
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x32x144xf32>, tensor<1x144x210xf32>) outs(%[[Z]] : tensor<1x32x210xf32>)
+// CHECK: %[[IMGS:.*]] = tensor.expand_shape %[[Y]] {{.*}} into tensor<1x32x5x42xf32>
+// CHECK: %[[VALID:.*]] = tensor.extract_slice %[[IMGS]][0, 0, 0, 0] [1, 32, %[[SIZE]], 42]
+// CHECK: %[[BACK:.*]] = linalg.transpose ins(%[[VALID]] : tensor<1x32x?x42xf32>) outs(%{{.*}} : tensor<?x1x32x42xf32>) permutation = [2, 0, 1, 3]
+// CHECK: tensor.parallel_insert_slice %[[BACK]] into %[[SHARED]][%[[LO]], 0, 0, 0] [%[[SIZE]], 1, 32, 42]
 // CHECK: %[[R:.*]] = tensor.expand_shape {{.*}} into tensor<?x32x7x6xf32>
 // CHECK: return %[[R]]
 func.func @conv_stride(%x: tensor<?x16x16x16xf32>, %w: tensor<32x16x3x3xf32>) -> tensor<?x32x7x6xf32> {

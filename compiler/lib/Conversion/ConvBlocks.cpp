@@ -233,6 +233,96 @@ static Value convolveShifted(OpBuilder &b, Location loc, Value x, Value wg, Valu
                                         ArrayRef<OpFoldResult>{idx(1), idx(1), idx(1), idx(1)});
 }
 
+/// Below this many pixels per image (a 7 x 7 image's 49) the register
+/// tile's vectors, which run along the pixels of one image, are mostly a
+/// remainder: 49 = 3 x 16 + 1 made 24 x 16 tiles that broadcast 24 A
+/// elements per k, and ResNet8's 7 x 7 layers ran at 40% of peak.
+constexpr int64_t kMinPixelsPerContraction = 64;
+
+/// y[n, g, o, p] = bias + sum_k W[g, o, k] col[n, g, k, p] for small images,
+/// several images per contraction: per chunk of S images (an scf.forall),
+/// their columns by kernel position ([C KH KW, S Ho Wo], the pixels of all S
+/// images one contiguous dim, at least kMinPixelsPerContraction * 3 of
+/// them), one contraction [G, O/G, S P], and its images transposed back
+/// into `out` ([N, G, O/G, P]). A last, partial chunk computes garbage
+/// columns for its missing images and does not write them back.
+static Value convolveImages(OpBuilder &b, Location loc, Value x, Value wg, Value bias, Value out,
+                            const conv::Window &w, int64_t ho, int64_t wo, int64_t groups) {
+  using namespace conv;
+  MLIRContext *ctx = b.getContext();
+  auto xt = cast<RankedTensorType>(x.getType());
+  auto wt = cast<RankedTensorType>(wg.getType());
+  Type elt = xt.getElementType();
+  int64_t p = ho * wo, og = wt.getDimSize(1), kg = wt.getDimSize(2);
+  int64_t columnBytes = groups * kg * p * elt.getIntOrFloatBitWidth() / 8;
+  int64_t perChunk = std::max<int64_t>(
+      1, std::min<int64_t>(llvm::divideCeilSigned(3 * kMinPixelsPerContraction, p),
+                           kChunkBytes / columnBytes));
+  int64_t q = perChunk * p;
+  auto idx = [&](int64_t v) { return OpFoldResult(b.getIndexAttr(v)); };
+  auto cst = [&](OpBuilder &nb, int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(nb, loc, v);
+  };
+  Value count = getValueOrCreateConstantIndexOp(b, loc, tensor::getMixedSize(b, loc, x, 0));
+  Value chunks = arith::CeilDivUIOp::create(b, loc, count, cst(b, perChunk));
+  auto d = [&](unsigned i) { return dim(ctx, i); };
+  // Loops (g, o, q | k).
+  SmallVector<AffineMap> maps{AffineMap::get(4, 0, {d(0), d(1), d(3)}, ctx),
+                              AffineMap::get(4, 0, {d(0), d(3), d(2)}, ctx),
+                              AffineMap::get(4, 0, {d(0), d(1), d(2)}, ctx)};
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{chunks}, ValueRange{out}, std::nullopt,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value c = args[0], shared = args[1];
+        Value lo = arith::MulIOp::create(nb, l, c, cst(nb, perChunk));
+        Value size = arith::MinUIOp::create(nb, l, cst(nb, perChunk),
+                                            arith::SubIOp::create(nb, l, count, lo));
+        SmallVector<OpFoldResult> xOffsets(4, nb.getIndexAttr(0)),
+            xSizes = tensor::getMixedSizes(nb, l, x), unit(4, nb.getIndexAttr(1));
+        xOffsets[0] = lo;
+        xSizes[0] = size;
+        Value images = tensor::ExtractSliceOp::create(nb, l, x, xOffsets, xSizes, unit);
+        Value col = columnsByPosition(nb, l, phases(nb, l, images, w), w, perChunk, ho, wo);
+        Value colg = regroup(nb, l, col, {{0, 1, 2}, {3, 4, 5}}, {{0, 1}, {2}},
+                             {idx(groups), idx(kg), idx(q)});
+        Value acc = tensor::EmptyOp::create(nb, l, ArrayRef<int64_t>{groups, og, q}, elt);
+        Value init;
+        if (bias)
+          init = linalg::GenericOp::create(
+                     nb, l, TypeRange{acc.getType()}, ValueRange{bias}, ValueRange{acc},
+                     SmallVector<AffineMap>{AffineMap::get(3, 0, {d(0), d(1)}, ctx),
+                                            AffineMap::getMultiDimIdentityMap(3, ctx)},
+                     iterators(3, 0),
+                     [](OpBuilder &bb, Location bl, ValueRange a) {
+                       linalg::YieldOp::create(bb, bl, a[0]);
+                     })
+                     .getResult(0);
+        else
+          init = fill(nb, l, acc, 0.0);
+        Value y = contract(nb, l, wg, colg, init, maps, iterators(4, 1));
+        // [G, O/G, S P] -> the chunk's images, [size, G, O/G, P].
+        Value split = regroup(nb, l, y, {{0}, {1}, {2}}, {{0}, {1}, {2, 3}},
+                              {idx(groups), idx(og), idx(perChunk), idx(p)});
+        Value valid = tensor::ExtractSliceOp::create(
+            nb, l, split, ArrayRef<OpFoldResult>{idx(0), idx(0), idx(0), idx(0)},
+            ArrayRef<OpFoldResult>{idx(groups), idx(og), size, idx(p)}, unit);
+        Value back = linalg::TransposeOp::create(
+                         nb, l, valid,
+                         tensor::EmptyOp::create(nb, l, {size, idx(groups), idx(og), idx(p)}, elt),
+                         ArrayRef<int64_t>{2, 0, 1, 3})
+                         .getResult()[0];
+        auto inParallel = scf::InParallelOp::create(nb, l);
+        OpBuilder::InsertionGuard guard(nb);
+        nb.setInsertionPointToStart(inParallel.getBody());
+        SmallVector<OpFoldResult> offsets(4, nb.getIndexAttr(0));
+        offsets[0] = lo;
+        tensor::ParallelInsertSliceOp::create(
+            nb, l, back, shared, offsets,
+            ArrayRef<OpFoldResult>{size, idx(groups), idx(og), idx(p)}, unit);
+      });
+  return forall.getResult(0);
+}
+
 Value conv::convolveImage(OpBuilder &b, Location loc, Value x, Value wg, Value bias, Value y,
                           const Window &w, int64_t groups) {
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, y);
@@ -240,8 +330,14 @@ Value conv::convolveImage(OpBuilder &b, Location loc, Value x, Value wg, Value b
     return convolveShifted(b, loc, x, wg, bias, w, groups, *getConstantIntValue(sizes[2]),
                            *getConstantIntValue(sizes[3]));
   bool flat = flatSpatial(sizes[2], sizes[3]);
-  Value result = convolve(b, loc, x, wg, bias, groupImage(b, loc, y, groups, flat), w, sizes[2],
-                          sizes[3], groups);
+  Value out = groupImage(b, loc, y, groups, flat);
+  Value result;
+  if (flat && *getConstantIntValue(sizes[2]) * *getConstantIntValue(sizes[3]) <
+                  kMinPixelsPerContraction)
+    result = convolveImages(b, loc, x, wg, bias, out, w, *getConstantIntValue(sizes[2]),
+                            *getConstantIntValue(sizes[3]), groups);
+  else
+    result = convolve(b, loc, x, wg, bias, out, w, sizes[2], sizes[3], groups);
   return ungroupImage(b, loc, result, sizes, flat);
 }
 

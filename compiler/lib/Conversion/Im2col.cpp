@@ -190,6 +190,34 @@ Value conv::columns(OpBuilder &b, Location loc, Value ph, const Window &w, OpFol
       });
 }
 
+Value conv::columnsByPosition(OpBuilder &b, Location loc, Value ph, const Window &w,
+                              int64_t images, int64_t ho, int64_t wo) {
+  auto pt = cast<RankedTensorType>(ph.getType());
+  Type elt = pt.getElementType();
+  SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, ph, 0),
+                                  b.getIndexAttr(pt.getDimSize(1)), b.getIndexAttr(ho),
+                                  b.getIndexAttr(wo)};
+  Value col = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{pt.getDimSize(1), w.kernel[0], w.kernel[1], images, ho, wo}, elt);
+  // Planes [N, C, 1, 1, Ho, Wo] land at [C, 1, 1, N, Ho, Wo]: a transposing
+  // copy whose rows (Wo) stay whole.
+  SmallVector<int64_t> perm{1, 2, 3, 0, 4, 5};
+  return forEachPlane(
+      b, loc, w, sizes, elt, col,
+      [&](OpBuilder &nb, Location l, const Plane &p, Value acc) -> Value {
+        Value src =
+            tensor::ExtractSliceOp::create(nb, l, p.type, ph, p.phaseOffsets, p.sizes, p.unit);
+        SmallVector<OpFoldResult> offsets, dstSizes;
+        for (int64_t d : perm) {
+          offsets.push_back(p.colOffsets[d]);
+          dstSizes.push_back(p.sizes[d]);
+        }
+        Value dst = tensor::ExtractSliceOp::create(nb, l, acc, offsets, dstSizes, p.unit);
+        Value moved = linalg::TransposeOp::create(nb, l, src, dst, perm).getResult()[0];
+        return tensor::InsertSliceOp::create(nb, l, moved, acc, offsets, dstSizes, p.unit);
+      });
+}
+
 Value conv::col2im(OpBuilder &b, Location loc, Value dcol, const Window &w, OpFoldResult h,
                    OpFoldResult wd) {
   auto ct = cast<RankedTensorType>(dcol.getType());

@@ -41,6 +41,13 @@ mlir::Value phases(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, const 
 mlir::Value columns(mlir::OpBuilder &b, mlir::Location loc, mlir::Value ph, const Window &w,
                     mlir::OpFoldResult ho, mlir::OpFoldResult wo);
 
+/// The columns of the `images` images of `ph` (phases as above; its first
+/// dim may be smaller, the rest of the columns is left unwritten) laid out
+/// by kernel position first, [C, KH, KW, images, Ho, Wo]: as [C KH KW,
+/// images Ho Wo] the pixels of all the images are one contiguous dim.
+mlir::Value columnsByPosition(mlir::OpBuilder &b, mlir::Location loc, mlir::Value ph,
+                              const Window &w, int64_t images, int64_t ho, int64_t wo);
+
 /// The adjoint of im2col: dx [N, C, h, w] receives each plane of `dcol`
 /// ([N, C, KH, KW, Ho, Wo]) added where im2col read it from (in the phases
 /// when strided, which are then interleaved back); the padding is dropped.
