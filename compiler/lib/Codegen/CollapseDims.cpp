@@ -124,7 +124,8 @@ static SmallVector<ReassociationIndices> collapsibleRuns(linalg::GenericOp op) {
       return false;
     for (OpOperand &operand : op->getOpOperands()) {
       AffineMap map = op.getMatchingIndexingMap(&operand);
-      std::optional<unsigned> lo = map.getResultPosition(getAffineDimExpr(run.front(), op.getContext()));
+      std::optional<unsigned> lo =
+          map.getResultPosition(getAffineDimExpr(run.front(), op.getContext()));
       if (!lo)
         continue; // the operand is not indexed by the run (a broadcast)
       if (!isContiguous(operand.get(), *lo, *lo + longer.size() - 1))

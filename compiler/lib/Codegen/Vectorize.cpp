@@ -183,7 +183,8 @@ static scf::ForOp widenReduction(RewriterBase &rewriter, scf::ForOp loop) {
     for (vector::MultiDimReductionOp red : chain) {
       auto type = cast<VectorType>(red.getSource().getType());
       TypedAttr neutral = arith::getIdentityValueAttr(*kind, type.getElementType(), rewriter, loc);
-      inits.push_back(arith::ConstantOp::create(rewriter, loc, DenseElementsAttr::get(type, neutral)));
+      inits.push_back(
+          arith::ConstantOp::create(rewriter, loc, DenseElementsAttr::get(type, neutral)));
     }
     FailureOr<LoopLikeOpInterface> widened = cast<LoopLikeOpInterface>(loop.getOperation())
         .replaceWithAdditionalYields(rewriter, inits, /*replaceInitOperandUsesInLoop=*/false,

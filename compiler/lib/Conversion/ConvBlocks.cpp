@@ -80,7 +80,9 @@ static Value initialize(OpBuilder &b, Location loc, Value part, Value bias) {
              SmallVector<AffineMap>{AffineMap::get(rank, 0, {dim(ctx, 1), dim(ctx, 2)}, ctx),
                                     AffineMap::getMultiDimIdentityMap(rank, ctx)},
              iterators(rank, 0),
-             [](OpBuilder &bb, Location bl, ValueRange a) { linalg::YieldOp::create(bb, bl, a[0]); })
+             [](OpBuilder &bb, Location bl, ValueRange a) {
+               linalg::YieldOp::create(bb, bl, a[0]);
+             })
       .getResult(0);
 }
 
@@ -228,9 +230,10 @@ static Value convolveShifted(OpBuilder &b, Location loc, Value x, Value wg, Valu
       });
   Value onGrid = regroup(b, loc, result, {{0}, {1, 2}, {3}}, {{0}, {1}, {2, 3}},
                          {n, idx(groups * og), idx(ho), idx(wp)});
-  return tensor::ExtractSliceOp::create(b, loc, onGrid, ArrayRef<OpFoldResult>{idx(0), idx(0), idx(0), idx(0)},
-                                        ArrayRef<OpFoldResult>{n, idx(groups * og), idx(ho), idx(wo)},
-                                        ArrayRef<OpFoldResult>{idx(1), idx(1), idx(1), idx(1)});
+  return tensor::ExtractSliceOp::create(
+      b, loc, onGrid, ArrayRef<OpFoldResult>{idx(0), idx(0), idx(0), idx(0)},
+      ArrayRef<OpFoldResult>{n, idx(groups * og), idx(ho), idx(wo)},
+      ArrayRef<OpFoldResult>{idx(1), idx(1), idx(1), idx(1)});
 }
 
 /// Below this many pixels per image (a 7 x 7 image's 49) the register
@@ -516,7 +519,8 @@ static Value weightGradientShifted(OpBuilder &b, Location loc, Value dy, Value x
             [&](OpBuilder &fb, Location fl, Value pos, ValueRange acc) {
               OpFoldResult zero = fb.getIndexAttr(0), one = fb.getIndexAttr(1);
               Value shifted = tensor::ExtractSliceOp::create(
-                  fb, fl, flatImage, ArrayRef<OpFoldResult>{zero, zero, zero, shiftOf(fb, fl, pos, w, wp)},
+                  fb, fl, flatImage,
+                  ArrayRef<OpFoldResult>{zero, zero, zero, shiftOf(fb, fl, pos, w, wp)},
                   ArrayRef<OpFoldResult>{size, idx(groups), idx(cg), idx(q)},
                   ArrayRef<OpFoldResult>{one, one, one, one});
               SmallVector<OpFoldResult> offsets{zero, pos, zero, zero, zero},
