@@ -67,7 +67,7 @@ func.func @conv2d_grad_input(%dy: tensor<?x4x4x4xf32>, %w: tensor<4x3x3x3xf32>, 
 // CHECK: %[[WF:.*]] = linalg.generic {indexing_maps = [#[[FLIP]], #[[ID5]]], {{.*}} ins(%{{.*}} : tensor<2x3x2x3x3xf32>) outs(%{{.*}} : tensor<2x2x3x3x3xf32>)
 // CHECK: %[[WFG:.*]] = tensor.collapse_shape %[[WF]] {{\[\[}}0], [1], [2, 3, 4]] : tensor<2x2x3x3x3xf32> into tensor<2x2x27xf32>
 // CHECK: scf.forall
-// CHECK: tensor.pad %{{.*}} low[0, 0, 2, 2] high[0, 0, 2, 2]
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 2, 2] [1, 6, 9, 9] [1, 1, 1, 1] : tensor<1x6x9x9xf32> into tensor<1x6x13x13xf32>
 // CHECK: scf.for
 // CHECK: linalg.copy ins(%{{.*}} : tensor<1x6x1x1x9x9xf32>)
 // CHECK: %[[COL:.*]] = tensor.expand_shape %{{.*}} : tensor<1x54x81xf32> into tensor<1x2x27x81xf32>
@@ -105,8 +105,7 @@ func.func @conv2d_grad_input_wide_pad(%dy: tensor<1x3x4x4xf32>, %w: tensor<3x2x1
 // CHECK: %[[DYG:.*]] = tensor.expand_shape %{{.*}} : tensor<?x6x81xf32> into tensor<?x2x3x81xf32>
 // CHECK: %[[CHUNKS:.*]] = arith.ceildivui %{{.*}}, %c44 : index
 // CHECK: %[[PARTS:.*]] = scf.forall (%[[C:.*]]) in (%[[CHUNKS]]) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<?x2x18x3xf32>)
-// CHECK: tensor.pad %{{.*}} low[0, 0, 2, 2] high[0, 0, 2, 2]
-// CHECK: } : tensor<?x4x9x9xf32> to tensor<?x4x13x13xf32>
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 2, 2] [%{{.*}}, 4, 9, 9] [1, 1, 1, 1] : tensor<?x4x9x9xf32> into tensor<?x4x13x13xf32>
 // CHECK: scf.for
 // CHECK: linalg.copy {{.*}} -> tensor<?x4x1x1x9x9xf32>
 // CHECK: %[[COLS:.*]] = tensor.expand_shape %{{.*}} : tensor<?x36x81xf32> into tensor<?x2x18x81xf32>
@@ -137,11 +136,11 @@ func.func @conv2d_grad_weight(%dy: tensor<?x6x9x9xf32>, %x: tensor<?x4x9x9xf32>,
 // CHECK-LABEL: func.func @conv2d_grad_weight_shifted(
 // CHECK: %[[CHUNKS:.*]] = arith.ceildivui %{{.*}}, %c4 : index
 // CHECK: %[[PARTS:.*]] = scf.forall (%{{.*}}) in (%[[CHUNKS]]) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<?x9x1x16x16xf32>)
-// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 2, 1]
-// CHECK: } : tensor<?x16x28x28xf32> to tensor<?x16x31x30xf32>
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 1, 1] [%{{.*}}, 16, 28, 28] [1, 1, 1, 1] : tensor<?x16x28x28xf32> into tensor<?x16x31x30xf32>
 // CHECK: %[[FLAT:.*]] = tensor.expand_shape %{{.*}} into tensor<?x1x16x930xf32>
-// CHECK: tensor.pad %{{.*}} low[0, 0, 0, 0] high[0, 0, 0, 2]
-// CHECK: } : tensor<?x16x28x28xf32> to tensor<?x16x28x30xf32>
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 0, 0] [%{{.*}}, 16, 28, 28] [1, 1, 1, 1] : tensor<?x16x28x28xf32> into tensor<?x16x28x30xf32>
+// CHECK: %[[RIGHT:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 28] [%{{.*}}, 16, 28, 2] [1, 1, 1, 1]
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%[[RIGHT]] : tensor<?x16x28x2xf32>)
 // CHECK: %[[DYT:.*]] = linalg.transpose ins(%{{.*}} : tensor<?x1x16x840xf32>) outs(%{{.*}} : tensor<?x1x840x16xf32>) permutation = [0, 1, 3, 2]
 // CHECK: scf.for %[[I:[a-z0-9_]+]] = %{{.*}} to %c9{{(_[0-9]+)?}} step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<1x9x1x16x16xf32>)
 // CHECK: %[[XS:.*]] = tensor.extract_slice %[[FLAT]][0, 0, 0, %{{.*}}] [%{{.*}}, 1, 16, 840] [1, 1, 1, 1]

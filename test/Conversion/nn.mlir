@@ -27,8 +27,17 @@
 // CHECK: %[[Y:.*]] = scf.forall (%[[IMG:.*]]) in (%[[N]]) shared_outs(%[[SHARED:.*]] = %[[OUT0]]) -> (tensor<?x1x16x784xf32>)
 // CHECK: %[[ACCN:.*]] = tensor.extract_slice %[[SHARED]][%[[IMG]], 0, 0, 0] [1, 1, 16, 784] [1, 1, 1, 1] : tensor<?x1x16x784xf32> to tensor<1x1x16x784xf32>
 // CHECK: %[[XN:.*]] = tensor.extract_slice %[[X]][%[[IMG]], 0, 0, 0] [1, 1, 28, 28] [1, 1, 1, 1] : tensor<?x1x28x28xf32> to tensor<1x1x28x28xf32>
-// CHECK: %[[P:.*]] = tensor.pad %[[XN]] low[0, 0, 1, 1] high[0, 0, 1, 1]
-// CHECK: } : tensor<1x1x28x28xf32> to tensor<1x1x30x30xf32>
+// The padding writes each element once: the image goes into a fresh
+// [1, 1, 30, 30] at (1, 1), then the top and bottom rows and the left and
+// right columns beside the image are zero-filled (Utils.cpp padWithZeroBands).
+// CHECK: %[[PE:.*]] = tensor.empty() : tensor<1x1x30x30xf32>
+// CHECK: %[[IN:.*]] = tensor.insert_slice %[[XN]] into %[[PE]][0, 0, 1, 1] [1, 1, 28, 28] [1, 1, 1, 1]
+// CHECK: %[[TOP:.*]] = tensor.extract_slice %[[IN]][0, 0, 0, 0] [1, 1, 1, 30] [1, 1, 1, 1]
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%[[TOP]] : tensor<1x1x1x30xf32>)
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 29, 0] [1, 1, 1, 30] [1, 1, 1, 1]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 1, 0] [1, 1, 28, 1] [1, 1, 1, 1]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 1, 29] [1, 1, 28, 1] [1, 1, 1, 1]
+// CHECK: %[[P:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 1, 29] [1, 1, 28, 1] [1, 1, 1, 1]
 // CHECK: %[[PH:.*]] = tensor.expand_shape %[[P]] {{\[\[}}0], [1, 2, 3], [4], [5]] {{.*}} into tensor<1x1x1x1x30x30xf32>
 // CHECK: %[[COL0:.*]] = tensor.empty() : tensor<1x1x3x3x28x28xf32>
 // CHECK: %[[C9:.*]] = arith.constant 9 : index
@@ -65,8 +74,8 @@ func.func @conv_pad_bias(%x: tensor<?x1x28x28xf32>, %w: tensor<16x1x3x3xf32>, %b
 // CHECK-LABEL: func.func @conv_shifted(
 // CHECK: %[[POS:.*]] = linalg.transpose ins(%{{.*}} : tensor<1x16x16x9xf32>) outs(%{{.*}} : tensor<9x1x16x16xf32>) permutation = [3, 0, 1, 2]
 // CHECK: %[[GRID:.*]] = scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<?x1x16x840xf32>)
-// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 2, 1]
-// CHECK: } : tensor<1x16x28x28xf32> to tensor<1x16x31x30xf32>
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 1, 1] [1, 16, 28, 28] [1, 1, 1, 1] : tensor<1x16x28x28xf32> into tensor<1x16x31x30xf32>
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 29, 0] [1, 16, 2, 30] [1, 1, 1, 1]
 // CHECK: %[[FLAT:.*]] = tensor.expand_shape %{{.*}} into tensor<1x1x16x930xf32>
 // CHECK: %[[ZERO:.*]] = linalg.fill {{.*}} -> tensor<1x1x16x840xf32>
 // CHECK: %[[FIRST:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x16x16xf32>, tensor<1x1x16x840xf32>) outs(%[[ZERO]] : tensor<1x1x16x840xf32>)

@@ -136,15 +136,9 @@ static Value flatPadded(OpBuilder &b, Location loc, Value x, const conv::Window 
   auto xt = cast<RankedTensorType>(x.getType());
   int64_t wp = xt.getDimSize(3) + 2 * w.padding[1];
   int64_t rows = xt.getDimSize(2) + 2 * w.padding[0] + 1;
-  OpFoldResult zero = b.getIndexAttr(0), s = tensor::getMixedSize(b, loc, x, 0);
-  SmallVector<int64_t> shape{xt.getDimSize(0), xt.getDimSize(1), rows, wp};
-  Value padded = tensor::PadOp::create(
-      b, loc, RankedTensorType::get(shape, xt.getElementType()), x,
-      ArrayRef<OpFoldResult>{zero, zero, b.getIndexAttr(w.padding[0]),
-                             b.getIndexAttr(w.padding[1])},
-      ArrayRef<OpFoldResult>{zero, zero, b.getIndexAttr(w.padding[0] + 1),
-                             b.getIndexAttr(w.padding[1])},
-      floatConst(b, loc, xt.getElementType(), 0.0));
+  OpFoldResult s = tensor::getMixedSize(b, loc, x, 0);
+  Value padded = padWithZeroBands(b, loc, x, {0, 0, w.padding[0], w.padding[1]},
+                                  {0, 0, w.padding[0] + 1, w.padding[1]});
   return conv::regroup(b, loc, padded, {{0}, {1}, {2, 3}}, {{0}, {1, 2}, {3}},
                        {s, b.getIndexAttr(groups), b.getIndexAttr(xt.getDimSize(1) / groups),
                         b.getIndexAttr(rows * wp)});
@@ -499,13 +493,7 @@ static Value weightGradientShifted(OpBuilder &b, Location loc, Value dy, Value x
         };
         Value flatImage = flatPadded(nb, l, images(x), w, groups); // [S, G, C/G, L]
         // dy on the grid, zero in the cropped columns, then [S, G, Q, O/G].
-        OpFoldResult z = nb.getIndexAttr(0);
-        Value dyImages = images(dy);
-        SmallVector<int64_t> gridShape{ShapedType::kDynamic, dyt.getDimSize(1), ho, wp};
-        Value onGrid = tensor::PadOp::create(
-            nb, l, RankedTensorType::get(gridShape, elt), dyImages,
-            ArrayRef<OpFoldResult>{z, z, z, z},
-            ArrayRef<OpFoldResult>{z, z, z, nb.getIndexAttr(wp - wo)}, floatConst(nb, l, elt, 0.0));
+        Value onGrid = padWithZeroBands(nb, l, images(dy), {0, 0, 0, 0}, {0, 0, 0, wp - wo});
         Value grouped = regroup(nb, l, onGrid, {{0}, {1}, {2, 3}}, {{0}, {1, 2}, {3}},
                                 {size, idx(groups), idx(og), idx(q)});
         Value dyT = linalg::TransposeOp::create(

@@ -69,7 +69,11 @@ Value conv::phases(OpBuilder &b, Location loc, Value x, const Window &w) {
     pads |= p != 0 || getConstantIntValue(hi) != std::optional<int64_t>(0);
   }
   Value xq = x;
-  if (pads)
+  std::optional<SmallVector<int64_t>> lowSizes = getConstantIntValues(low),
+                                      highSizes = getConstantIntValues(high);
+  if (pads && lowSizes && highSizes && !xt.isDynamicDim(2) && !xt.isDynamicDim(3))
+    xq = padWithZeroBands(b, loc, x, *lowSizes, *highSizes);
+  else if (pads)
     xq = tensor::PadOp::create(b, loc, tensorType(padded, elt), x, low, high,
                                floatConst(b, loc, elt, 0.0));
   OpFoldResult one = b.getIndexAttr(1);

@@ -358,3 +358,47 @@ resc::Moments resc::moments(OpBuilder &b, Location loc, Value x, ArrayRef<bool> 
   Value var = divByCount(sumDims(b, loc, sq, reduced));
   return {mean, var, count};
 }
+
+Value resc::padWithZeroBands(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> low,
+                             ArrayRef<int64_t> high) {
+  auto xt = cast<RankedTensorType>(x.getType());
+  int64_t rank = xt.getRank();
+  SmallVector<OpFoldResult> inner = tensor::getMixedSizes(b, loc, x), outer;
+  for (int64_t d = 0; d < rank; ++d)
+    outer.push_back(low[d] + high[d] == 0
+                        ? inner[d]
+                        : OpFoldResult(b.getIndexAttr(xt.getDimSize(d) + low[d] + high[d])));
+  SmallVector<OpFoldResult> offsets, strides(rank, b.getIndexAttr(1));
+  for (int64_t d = 0; d < rank; ++d)
+    offsets.push_back(b.getIndexAttr(low[d]));
+  Value result = tensor::InsertSliceOp::create(
+      b, loc, x, tensor::EmptyOp::create(b, loc, outer, xt.getElementType()), offsets, inner,
+      strides);
+  // The bands around it, dim by dim: a band of dim d spans the interior of
+  // the dims before d (their own bands cover the rest) and all of the dims
+  // after it, so every element is written once.
+  for (int64_t d = 0; d < rank; ++d) {
+    for (bool before : {true, false}) {
+      int64_t width = before ? low[d] : high[d];
+      if (width == 0)
+        continue;
+      SmallVector<OpFoldResult> bandOffsets, bandSizes;
+      for (int64_t e = 0; e < rank; ++e) {
+        if (e < d) {
+          bandOffsets.push_back(b.getIndexAttr(low[e]));
+          bandSizes.push_back(inner[e]);
+        } else if (e == d) {
+          bandOffsets.push_back(b.getIndexAttr(before ? 0 : low[d] + xt.getDimSize(d)));
+          bandSizes.push_back(b.getIndexAttr(width));
+        } else {
+          bandOffsets.push_back(b.getIndexAttr(0));
+          bandSizes.push_back(outer[e]);
+        }
+      }
+      Value band = tensor::ExtractSliceOp::create(b, loc, result, bandOffsets, bandSizes, strides);
+      result = tensor::InsertSliceOp::create(b, loc, fill(b, loc, band, 0.0), result, bandOffsets,
+                                             bandSizes, strides);
+    }
+  }
+  return result;
+}
