@@ -34,8 +34,10 @@ static bool isContiguous(Value v, int64_t first, int64_t last, int depth = 0) {
     return false;
   if (auto arg = dyn_cast<BlockArgument>(v)) {
     Operation *owner = arg.getOwner()->getParentOp();
-    if (isa<func::FuncOp>(owner))
-      return true; // entry arguments and results are dense (the ABI's buffers)
+    // Entry points take identity-layout buffers (res-bufferize); private
+    // functions take row-contiguous views with dynamic outer strides.
+    if (auto fn = dyn_cast<func::FuncOp>(owner))
+      return !fn.isPrivate();
     if (auto forall = dyn_cast<scf::ForallOp>(owner)) {
       if (OpOperand *init = forall.getTiedOpOperand(arg))
         return isContiguous(init->get(), first, last, depth + 1);
