@@ -202,14 +202,10 @@ static scf::ForOp widenReduction(RewriterBase &rewriter, scf::ForOp loop) {
     // lanes are reduced into after the loop.
     auto newYield = cast<scf::YieldOp>(newLoop.getBody()->getTerminator());
     BlockArgument oldArg = newLoop.getRegionIterArgs()[i];
-    Operation *last = newYield.getOperand(i).getDefiningOp();
     rewriter.modifyOpInPlace(newYield, [&] { newYield->setOperand(i, oldArg); });
-    while (last) { // the chain, from its end
-      auto red = cast<vector::MultiDimReductionOp>(last);
-      Operation *prev = red.getAcc().getDefiningOp();
+    // The body moved into the new loop: the chain's ops are still these.
+    for (vector::MultiDimReductionOp red : llvm::reverse(chain))
       rewriter.eraseOp(red);
-      last = prev && prev->getBlock() == newLoop.getBody() ? prev : nullptr;
-    }
     rewriter.setInsertionPointAfter(newLoop);
     Value acc = newLoop.getResult(i);
     Value reduced = acc;

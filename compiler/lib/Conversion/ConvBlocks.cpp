@@ -10,10 +10,7 @@
 
 using namespace mlir;
 using namespace resc;
-using conv::iterators;
-using conv::withSpatial;
-using conv::regroup;
-using conv::contract;
+using namespace resc::conv;
 
 /// The weight gradient sums over chunks of images whose columns take up to
 /// this many bytes: they stay in L2 (1 MB per core here) from the copies
@@ -43,6 +40,25 @@ Value conv::image(OpBuilder &b, Location loc, Value v, OpFoldResult n) {
   return tensor::ExtractSliceOp::create(b, loc, v, s.offsets, s.sizes, s.strides);
 }
 
+namespace {
+/// Images [lo, lo + size) of a batch of `count` cut into chunks of
+/// `perChunk`: chunk `c`'s bounds (the last chunk may be short).
+struct ImageChunk {
+  Value lo, size;
+  ImageChunk(OpBuilder &b, Location loc, Value c, Value count, int64_t perChunk) {
+    Value per = arith::ConstantIndexOp::create(b, loc, perChunk);
+    lo = arith::MulIOp::create(b, loc, c, per);
+    size = arith::MinUIOp::create(b, loc, per, arith::SubIOp::create(b, loc, count, lo));
+  }
+  /// The chunk's images of `v` (dim 0).
+  Value of(OpBuilder &b, Location loc, Value v) const {
+    ImageSlice s = imageSlice(b, loc, v, lo);
+    s.sizes[0] = size;
+    return tensor::ExtractSliceOp::create(b, loc, v, s.offsets, s.sizes, s.strides);
+  }
+};
+} // namespace
+
 /// An scf.forall over the `count` slices of dim 0 of `out` (count = its
 /// size when null): `body` gets the index and the slice ([1, ...]) and
 /// returns its new value. Returns the forall's result.
@@ -68,16 +84,19 @@ static Value forEachSlice(OpBuilder &b, Location loc, Value out, OpFoldResult co
 
 static AffineExpr dim(MLIRContext *ctx, unsigned i) { return getAffineDimExpr(i, ctx); }
 
-/// `part` ([1, G, O/G, <spatial>]) set to bias[g, o] ([G, O/G]), or to
-/// zero without a bias.
-static Value initialize(OpBuilder &b, Location loc, Value part, Value bias) {
+/// `part` set to bias[g, o] ([G, O/G]), or to zero without a bias; g is
+/// dim `groupDim` of `part` and o the next ([1, G, O/G, <spatial>]: 1).
+static Value initialize(OpBuilder &b, Location loc, Value part, Value bias,
+                        unsigned groupDim = 1) {
   if (!bias)
     return fill(b, loc, part, 0.0);
   MLIRContext *ctx = b.getContext();
   unsigned rank = cast<RankedTensorType>(part.getType()).getRank();
   return linalg::GenericOp::create(
              b, loc, TypeRange{part.getType()}, ValueRange{bias}, ValueRange{part},
-             SmallVector<AffineMap>{AffineMap::get(rank, 0, {dim(ctx, 1), dim(ctx, 2)}, ctx),
+             SmallVector<AffineMap>{AffineMap::get(rank, 0,
+                                                   {dim(ctx, groupDim), dim(ctx, groupDim + 1)},
+                                                   ctx),
                                     AffineMap::getMultiDimIdentityMap(rank, ctx)},
              iterators(rank, 0),
              [](OpBuilder &bb, Location bl, ValueRange a) {
@@ -166,7 +185,6 @@ static Value shiftOf(OpBuilder &b, Location loc, Value pos, const conv::Window &
 /// Returns [N, O, Ho, Wo], a slice of the grid.
 static Value convolveShifted(OpBuilder &b, Location loc, Value x, Value wg, Value bias,
                              const conv::Window &w, int64_t groups, int64_t ho, int64_t wo) {
-  using namespace conv;
   auto xt = cast<RankedTensorType>(x.getType());
   auto wt = cast<RankedTensorType>(wg.getType());
   Type elt = xt.getElementType();
@@ -245,7 +263,6 @@ constexpr int64_t kMinPixelsPerContraction = 64;
 /// columns for its missing images and does not write them back.
 static Value convolveImages(OpBuilder &b, Location loc, Value x, Value wg, Value bias, Value out,
                             const conv::Window &w, int64_t ho, int64_t wo, int64_t groups) {
-  using namespace conv;
   MLIRContext *ctx = b.getContext();
   auto xt = cast<RankedTensorType>(x.getType());
   auto wt = cast<RankedTensorType>(wg.getType());
@@ -270,33 +287,17 @@ static Value convolveImages(OpBuilder &b, Location loc, Value x, Value wg, Value
   auto forall = scf::ForallOp::create(
       b, loc, ArrayRef<OpFoldResult>{chunks}, ValueRange{out}, std::nullopt,
       [&](OpBuilder &nb, Location l, ValueRange args) {
-        Value c = args[0], shared = args[1];
-        Value lo = arith::MulIOp::create(nb, l, c, cst(nb, perChunk));
-        Value size = arith::MinUIOp::create(nb, l, cst(nb, perChunk),
-                                            arith::SubIOp::create(nb, l, count, lo));
-        SmallVector<OpFoldResult> xOffsets(4, nb.getIndexAttr(0)),
-            xSizes = tensor::getMixedSizes(nb, l, x), unit(4, nb.getIndexAttr(1));
-        xOffsets[0] = lo;
-        xSizes[0] = size;
-        Value images = tensor::ExtractSliceOp::create(nb, l, x, xOffsets, xSizes, unit);
-        Value col = columnsByPosition(nb, l, phases(nb, l, images, w), w, perChunk, ho, wo);
+        Value shared = args[1];
+        ImageChunk chunk(nb, l, args[0], count, perChunk);
+        Value size = chunk.size;
+        SmallVector<OpFoldResult> unit(4, nb.getIndexAttr(1));
+        Value col =
+            columnsByPosition(nb, l, phases(nb, l, chunk.of(nb, l, x), w), w, perChunk, ho, wo);
         Value colg = regroup(nb, l, col, {{0, 1, 2}, {3, 4, 5}}, {{0, 1}, {2}},
                              {idx(groups), idx(kg), idx(q)});
         Value acc = tensor::EmptyOp::create(nb, l, ArrayRef<int64_t>{groups, og, q}, elt);
-        Value init;
-        if (bias)
-          init = linalg::GenericOp::create(
-                     nb, l, TypeRange{acc.getType()}, ValueRange{bias}, ValueRange{acc},
-                     SmallVector<AffineMap>{AffineMap::get(3, 0, {d(0), d(1)}, ctx),
-                                            AffineMap::getMultiDimIdentityMap(3, ctx)},
-                     iterators(3, 0),
-                     [](OpBuilder &bb, Location bl, ValueRange a) {
-                       linalg::YieldOp::create(bb, bl, a[0]);
-                     })
-                     .getResult(0);
-        else
-          init = fill(nb, l, acc, 0.0);
-        Value y = contract(nb, l, wg, colg, init, maps, iterators(4, 1));
+        Value y = contract(nb, l, wg, colg, initialize(nb, l, acc, bias, /*groupDim=*/0), maps,
+                           iterators(4, 1));
         // [G, O/G, S P] -> the chunk's images, [size, G, O/G, P].
         Value split = regroup(nb, l, y, {{0}, {1}, {2}}, {{0}, {1}, {2, 3}},
                               {idx(groups), idx(og), idx(perChunk), idx(p)});
@@ -312,7 +313,7 @@ static Value convolveImages(OpBuilder &b, Location loc, Value x, Value wg, Value
         OpBuilder::InsertionGuard guard(nb);
         nb.setInsertionPointToStart(inParallel.getBody());
         SmallVector<OpFoldResult> offsets(4, nb.getIndexAttr(0));
-        offsets[0] = lo;
+        offsets[0] = chunk.lo;
         tensor::ParallelInsertSliceOp::create(
             nb, l, back, shared, offsets,
             ArrayRef<OpFoldResult>{size, idx(groups), idx(og), idx(p)}, unit);
@@ -323,16 +324,14 @@ static Value convolveImages(OpBuilder &b, Location loc, Value x, Value wg, Value
 Value conv::convolveImage(OpBuilder &b, Location loc, Value x, Value wg, Value bias, Value y,
                           const Window &w, int64_t groups) {
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, y);
+  std::optional<int64_t> ho = getConstantIntValue(sizes[2]), wo = getConstantIntValue(sizes[3]);
   if (isShiftable(x, w, groups, sizes[2], sizes[3]))
-    return convolveShifted(b, loc, x, wg, bias, w, groups, *getConstantIntValue(sizes[2]),
-                           *getConstantIntValue(sizes[3]));
+    return convolveShifted(b, loc, x, wg, bias, w, groups, *ho, *wo);
   bool flat = flatSpatial(sizes[2], sizes[3]);
   Value out = groupImage(b, loc, y, groups, flat);
   Value result;
-  if (flat && *getConstantIntValue(sizes[2]) * *getConstantIntValue(sizes[3]) <
-                  kMinPixelsPerContraction)
-    result = convolveImages(b, loc, x, wg, bias, out, w, *getConstantIntValue(sizes[2]),
-                            *getConstantIntValue(sizes[3]), groups);
+  if (flat && *ho * *wo < kMinPixelsPerContraction)
+    result = convolveImages(b, loc, x, wg, bias, out, w, *ho, *wo, groups);
   else
     result = convolve(b, loc, x, wg, bias, out, w, sizes[2], sizes[3], groups);
   return ungroupImage(b, loc, result, sizes, flat);
@@ -412,22 +411,10 @@ Value conv::weightGradient(OpBuilder &b, Location loc, Value dyg, Value x, const
   Value partials = forEachSlice(
       b, loc, tensor::EmptyOp::create(b, loc, shape, elt, ValueRange{chunks}), chunks,
       [&](OpBuilder &nb, Location l, Value c, Value part) -> Value {
-        // Images [lo, lo + size) of the batch.
-        Value lo = arith::MulIOp::create(nb, l, c, cst(nb, perChunk));
-        Value size = arith::MinUIOp::create(nb, l, cst(nb, perChunk),
-                                            arith::SubIOp::create(nb, l, count, lo));
-        auto images = [&](Value v) -> Value {
-          SmallVector<OpFoldResult> offsets, sizes = tensor::getMixedSizes(nb, l, v),
-                                             strides;
-          auto rank = cast<RankedTensorType>(v.getType()).getRank();
-          offsets.assign(rank, nb.getIndexAttr(0));
-          strides.assign(rank, nb.getIndexAttr(1));
-          offsets[0] = lo;
-          sizes[0] = size;
-          return tensor::ExtractSliceOp::create(nb, l, v, offsets, sizes, strides);
-        };
-        Value col = groupColumns(nb, l, im2col(nb, l, images(x), w, ho, wo), groups, flat);
-        Value dyn = images(dyg);
+        ImageChunk chunk(nb, l, c, count, perChunk);
+        Value col =
+            groupColumns(nb, l, im2col(nb, l, chunk.of(nb, l, x), w, ho, wo), groups, flat);
+        Value dyn = chunk.of(nb, l, dyg);
         Value acc = fill(nb, l, dropUnitDim(nb, l, part), 0.0);
         Value sum = transposed ? contract(nb, l, col, dyn, acc, {colMap, dyMap, outMap},
                                           iterators(loops, 1 + spatial))
@@ -450,7 +437,6 @@ Value conv::weightGradient(OpBuilder &b, Location loc, Value dyg, Value x, const
 static Value weightGradientShifted(OpBuilder &b, Location loc, Value dy, Value x,
                                    const conv::Window &w, int64_t groups, int64_t ho,
                                    int64_t wo) {
-  using namespace conv;
   MLIRContext *ctx = b.getContext();
   auto xt = cast<RankedTensorType>(x.getType());
   auto dyt = cast<RankedTensorType>(dy.getType());
@@ -480,20 +466,12 @@ static Value weightGradientShifted(OpBuilder &b, Location loc, Value dy, Value x
                               AffineMap::get(5, 0, {d(0), d(1), d(2)}, ctx)};
   Value partials = forEachSlice(
       b, loc, empty, chunks, [&](OpBuilder &nb, Location l, Value c, Value part) -> Value {
-        Value lo = arith::MulIOp::create(nb, l, c, cst(nb, perChunk));
-        Value size = arith::MinUIOp::create(nb, l, cst(nb, perChunk),
-                                            arith::SubIOp::create(nb, l, count, lo));
-        auto images = [&](Value v) -> Value {
-          auto rank = cast<RankedTensorType>(v.getType()).getRank();
-          SmallVector<OpFoldResult> offsets(rank, nb.getIndexAttr(0)),
-              sizes = tensor::getMixedSizes(nb, l, v), strides(rank, nb.getIndexAttr(1));
-          offsets[0] = lo;
-          sizes[0] = size;
-          return tensor::ExtractSliceOp::create(nb, l, v, offsets, sizes, strides);
-        };
-        Value flatImage = flatPadded(nb, l, images(x), w, groups); // [S, G, C/G, L]
+        ImageChunk chunk(nb, l, c, count, perChunk);
+        Value size = chunk.size;
+        Value flatImage = flatPadded(nb, l, chunk.of(nb, l, x), w, groups); // [S, G, C/G, L]
         // dy on the grid, zero in the cropped columns, then [S, G, Q, O/G].
-        Value onGrid = padWithZeroBands(nb, l, images(dy), {0, 0, 0, 0}, {0, 0, 0, wp - wo});
+        Value onGrid =
+            padWithZeroBands(nb, l, chunk.of(nb, l, dy), {0, 0, 0, 0}, {0, 0, 0, wp - wo});
         Value grouped = regroup(nb, l, onGrid, {{0}, {1}, {2, 3}}, {{0}, {1, 2}, {3}},
                                 {size, idx(groups), idx(og), idx(q)});
         Value dyT = linalg::TransposeOp::create(
