@@ -2,6 +2,8 @@
 
 #include "resc/Conversion/Passes.h"
 
+#include "Copies.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
@@ -15,20 +17,21 @@ namespace resc {
 
 using namespace mlir;
 
-namespace {
-/// finalize-memref-to-llvm lowers a copy between contiguous buffers to the
-/// memcpy intrinsic (libc's vectorized memcpy); only strided copies would
-/// call MLIR's runner library.
-static bool lowersToMemcpy(Type type) {
-  auto memref = dyn_cast<MemRefType>(type);
-  return memref && (memref.getLayout().isIdentity() ||
-                    memref::isStaticShapeAndContiguousRowMajor(memref));
+bool resc::lowersToMemcpy(memref::CopyOp op) {
+  auto contiguous = [](Type type) {
+    auto memref = dyn_cast<MemRefType>(type);
+    return memref && (memref.getLayout().isIdentity() ||
+                      memref::isStaticShapeAndContiguousRowMajor(memref));
+  };
+  return contiguous(op.getSource().getType()) && contiguous(op.getTarget().getType());
 }
+
+namespace {
 
 struct CopyToLinalg : OpRewritePattern<memref::CopyOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(memref::CopyOp op, PatternRewriter &rewriter) const override {
-    if (lowersToMemcpy(op.getSource().getType()) && lowersToMemcpy(op.getTarget().getType()))
+    if (resc::lowersToMemcpy(op))
       return rewriter.notifyMatchFailure(op, "contiguous: memcpy");
     rewriter.replaceOpWithNewOp<linalg::CopyOp>(op, op.getSource(), op.getTarget());
     return success();
