@@ -59,8 +59,16 @@ func.func @rowsum(%x: tensor<?x10xf32>, %o: tensor<?xf32>) -> tensor<?xf32> {
   return %r : tensor<?xf32>
 }
 
-// A transpose moves 16 x 16 blocks.
+// A transpose moves 16 x 16 blocks, in the input's order: the outer loop
+// walks the input's rows (64), the inner one along them (32, contiguous),
+// so each block's source rows are read as sequential streams.
 // CHECK-LABEL: func.func @transpose(
+// CHECK-SAME: %[[W:[^:]+]]: tensor<64x32xf32>
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %[[C64]] step
+// CHECK: scf.for %[[J:.*]] = %{{.*}} to %[[C32]] step
+// CHECK: tensor.extract_slice %[[W]][%[[I]], %[[J]]] [16, 16] [1, 1]
 // CHECK: linalg.transpose ins(%{{.*}} : tensor<16x16xf32>) outs(%{{.*}} : tensor<16x16xf32>)
 func.func @transpose(%w: tensor<64x32xf32>, %o: tensor<32x64xf32>) -> tensor<32x64xf32> {
   %t = linalg.transpose ins(%w : tensor<64x32xf32>) outs(%o : tensor<32x64xf32>) permutation = [1, 0]
