@@ -1,17 +1,23 @@
 // RUN: res-opt %s --pass-pipeline='builtin.module(func.func(res-tile-for-vectors{parallel=false}))' | FileCheck %s
 
 // A matmul with a dynamic batch: a 6 x 64 register tile, k innermost in
-// steps of 1; the batch loop is peeled, and its remainder is cut into
-// single rows so every tile has a static shape.
+// steps of 1; the batch loop is peeled, and its remainder (M mod 6 rows) is
+// cut into pairs of rows up to its largest even part, then single rows, so
+// every tile has a static shape.
 // CHECK-LABEL: func.func @matmul(
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
 // CHECK-DAG: %[[C6:.*]] = arith.constant 6 : index
 // CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
 // CHECK: scf.for %{{.*}} step %[[C6]]
 // CHECK:   scf.for %{{.*}} step %[[C64]]
 // CHECK:     scf.for
 // CHECK:       linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<6x1xf32>, tensor<1x64xf32>) outs(%{{.*}} : tensor<6x64xf32>)
-// The remainder rows, one at a time.
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1xf32>, tensor<1x64xf32>) outs(%{{.*}} : tensor<1x64xf32>)
+// The remainder rows: pairs, then the odd one.
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[EVEN:[^ ]+]] step %[[C2]]
+// CHECK:   linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x1xf32>, tensor<1x64xf32>) outs(%{{.*}} : tensor<2x64xf32>)
+// CHECK: scf.for %{{.*}} = %[[EVEN]] to %{{.*}} step %[[C1]]
+// CHECK:   linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1xf32>, tensor<1x64xf32>) outs(%{{.*}} : tensor<1x64xf32>)
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
 #b = affine_map<(d0, d1, d2) -> (d2, d1)>
 #c = affine_map<(d0, d1, d2) -> (d0, d1)>

@@ -79,6 +79,75 @@ static void tileDynamicDimsByOne(RewriterBase &rewriter, linalg::LinalgOp op) {
   (void)tile(rewriter, op, sizes);
 }
 
+/// Rows of a contraction's partial register tile (a dynamic batch's last
+/// M mod 6 rows) go in pairs before a single last row: a one-row tile has
+/// four accumulators, so its FMAs wait on each other's latency and it runs
+/// at half speed; two rows keep eight in flight. ResMLP's batch 256 leaves
+/// 4 rows per column of register tiles, batch 32 leaves 2.
+constexpr int64_t kRemainderRows = 2;
+
+/// `op` (one result, one dynamic loop `dim`) as loops of static tiles:
+/// tiles of kRemainderRows along `dim` up to the largest multiple of it,
+/// then unit tiles. Built from TilingInterface directly: tileUsingSCF
+/// bounds every tile by min(size, extent - offset), which stays dynamic
+/// when the extent is itself a remainder. False when `op` is not such an op.
+static bool tileDynamicInPairs(RewriterBase &rewriter, linalg::LinalgOp op) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (op->getNumResults() != 1 || op.getNumDpsInits() != 1 ||
+      llvm::count_if(ranges, ShapedType::isDynamic) != 1)
+    return false;
+  unsigned dim = llvm::find_if(ranges, ShapedType::isDynamic) - ranges.begin();
+  if (op.getIteratorTypesArray()[dim] != utils::IteratorType::parallel)
+    return false;
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  auto tiling = cast<TilingInterface>(op.getOperation());
+  SmallVector<Range> domain = tiling.getIterationDomain(rewriter);
+  Value extent = getValueOrCreateConstantIndexOp(rewriter, loc, domain[dim].size);
+  AffineExpr e = rewriter.getAffineSymbolExpr(0);
+  Value whole = affine::AffineApplyOp::create(
+      rewriter, loc, AffineMap::get(0, 1, e.floorDiv(kRemainderRows) * kRemainderRows), extent);
+  // One loop of tiles of `size` over [lb, ub), each a clone of `op` on the
+  // loop's accumulator, tiled and inserted back.
+  auto tileLoop = [&](Value lb, Value ub, int64_t size, Value init) -> Value {
+    Value step = arith::ConstantIndexOp::create(rewriter, loc, size);
+    auto loop = scf::ForOp::create(
+        rewriter, loc, lb, ub, step, ValueRange{init},
+        [&](OpBuilder &b, Location l, Value iv, ValueRange args) {
+          IRMapping map;
+          map.map(op.getDpsInitOperand(0)->get(), args[0]);
+          auto copy = cast<TilingInterface>(b.clone(*op.getOperation(), map));
+          SmallVector<OpFoldResult> offsets, sizes;
+          for (auto [d, r] : llvm::enumerate(domain)) {
+            offsets.push_back(d == dim ? OpFoldResult(iv) : r.offset);
+            sizes.push_back(d == dim ? OpFoldResult(b.getIndexAttr(size)) : r.size);
+          }
+          OpBuilder::InsertionGuard guard(rewriter);
+          rewriter.setInsertionPoint(copy);
+          FailureOr<TilingResult> tile = copy.getTiledImplementation(rewriter, offsets, sizes);
+          SmallVector<OpFoldResult> resultOffsets, resultSizes;
+          if (failed(tile) ||
+              failed(copy.getResultTilePosition(rewriter, 0, offsets, sizes, resultOffsets,
+                                                resultSizes))) {
+            rewriter.eraseOp(copy);
+            scf::YieldOp::create(b, l, args[0]);
+            return;
+          }
+          rewriter.eraseOp(copy);
+          SmallVector<OpFoldResult> strides(resultOffsets.size(), b.getIndexAttr(1));
+          Value inserted = tensor::InsertSliceOp::create(
+              b, l, tile->tiledValues.front(), args[0], resultOffsets, resultSizes, strides);
+          scf::YieldOp::create(b, l, inserted);
+        });
+    return loop.getResult(0);
+  };
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value pairs = tileLoop(zero, whole, kRemainderRows, op.getDpsInitOperand(0)->get());
+  Value rest = tileLoop(whole, extent, 1, pairs);
+  rewriter.replaceOp(op, rest);
+  return true;
+}
+
 /// The outer level: an scf.forall over chunks the threads share. Returns
 /// the tiled op inside it (or the op itself when it is not split).
 static linalg::LinalgOp distribute(RewriterBase &rewriter, linalg::LinalgOp op) {
@@ -348,7 +417,8 @@ struct ResTileForVectors : resc::impl::ResTileForVectorsBase<ResTileForVectors> 
         dynamic.push_back(op);
     });
     for (linalg::LinalgOp op : dynamic)
-      tileDynamicDimsByOne(rewriter, op);
+      if (!linalg::isaContractionOpInterface(op) || !tileDynamicInPairs(rewriter, op))
+        tileDynamicDimsByOne(rewriter, op);
     SmallVector<linalg::LinalgOp> wholeK;
     func.walk([&](linalg::LinalgOp op) {
       if (op.hasPureTensorSemantics() && linalg::isaContractionOpInterface(op))
