@@ -47,19 +47,40 @@ func.func @long_run(%a: memref<?x64x49xf32, strided<[4096, 49, 1], offset: ?>>, 
 // -----
 
 // Left alone: contiguous copies (memcpy), copies whose innermost stride is
-// not 1 in one view (a transposed view), and a dynamic inner size.
+// not 1 in one view (a transposed view), a dynamic inner size, and i1 (a
+// vector of i1 is stored one bit per lane, a memref of i1 one byte per
+// element).
 // CHECK-LABEL: func.func @left_alone(
 // CHECK-NOT: vector.
 // CHECK: memref.copy %{{.*}}, %{{.*}} : memref<4x8xf32> to memref<4x8xf32, strided<[8, 1], offset: 32>>
 // CHECK: memref.copy %{{.*}}, %{{.*}} : memref<4x8xf32, strided<[1, 4]>> to memref<4x8xf32>
 // CHECK: memref.copy %{{.*}}, %{{.*}} : memref<4x?xf32, strided<[?, 1]>> to memref<4x?xf32>
+// CHECK: memref.copy %{{.*}}, %{{.*}} : memref<4x8xi1, strided<[16, 1]>> to memref<4x8xi1>
 // CHECK-NOT: vector.
 func.func @left_alone(%a: memref<4x8xf32>, %b: memref<4x8xf32, strided<[8, 1], offset: 32>>,
                       %c: memref<4x8xf32, strided<[1, 4]>>, %d: memref<4x8xf32>,
-                      %e: memref<4x?xf32, strided<[?, 1]>>, %f: memref<4x?xf32>) {
+                      %e: memref<4x?xf32, strided<[?, 1]>>, %f: memref<4x?xf32>,
+                      %g: memref<4x8xi1, strided<[16, 1]>>, %h: memref<4x8xi1>) {
   memref.copy %a, %b : memref<4x8xf32> to memref<4x8xf32, strided<[8, 1], offset: 32>>
   memref.copy %c, %d : memref<4x8xf32, strided<[1, 4]>> to memref<4x8xf32>
   memref.copy %e, %f : memref<4x?xf32, strided<[?, 1]>> to memref<4x?xf32>
+  memref.copy %g, %h : memref<4x8xi1, strided<[16, 1]>> to memref<4x8xi1>
+  return
+}
+
+// -----
+
+// Other whole-byte element types: lanes per register by their width
+// (512 bits: 64 x i8, 8 x i64).
+// CHECK-LABEL: func.func @bytes_and_words(
+// CHECK: vector.load %{{.*}} : memref<2x100xi8, strided<[128, 1]>>, vector<64xi8>
+// CHECK: vector.load %{{.*}} : memref<2x100xi8, strided<[128, 1]>>, vector<36xi8>
+// CHECK: vector.load %{{.*}} : memref<2x12xi64, strided<[16, 1]>>, vector<8xi64>
+// CHECK: vector.load %{{.*}} : memref<2x12xi64, strided<[16, 1]>>, vector<4xi64>
+func.func @bytes_and_words(%a: memref<2x100xi8, strided<[128, 1]>>, %b: memref<2x100xi8>,
+                           %c: memref<2x12xi64, strided<[16, 1]>>, %d: memref<2x12xi64>) {
+  memref.copy %a, %b : memref<2x100xi8, strided<[128, 1]>> to memref<2x100xi8>
+  memref.copy %c, %d : memref<2x12xi64, strided<[16, 1]>> to memref<2x12xi64>
   return
 }
 

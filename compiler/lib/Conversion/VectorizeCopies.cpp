@@ -79,8 +79,11 @@ struct CopyRows : OpRewritePattern<memref::CopyOp> {
       return rewriter.notifyMatchFailure(op, "contiguous: memcpy");
     auto sourceType = dyn_cast<MemRefType>(op.getSource().getType());
     auto targetType = dyn_cast<MemRefType>(op.getTarget().getType());
-    if (!sourceType || !targetType || !sourceType.getElementType().isIntOrFloat())
-      return rewriter.notifyMatchFailure(op, "not a ranked copy of scalars");
+    // Whole bytes only: a vector of i1 is stored packed, one bit per lane,
+    // a memref of i1 one byte per element.
+    if (!sourceType || !targetType || !sourceType.getElementType().isIntOrFloat() ||
+        sourceType.getElementType().getIntOrFloatBitWidth() % 8 != 0)
+      return rewriter.notifyMatchFailure(op, "not a ranked copy of whole-byte scalars");
     Run run = contiguousRun(sourceType, targetType);
     if (run.dims == 0 || run.elements < 2)
       return rewriter.notifyMatchFailure(op, "no contiguous inner run");
