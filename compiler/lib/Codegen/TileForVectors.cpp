@@ -109,9 +109,10 @@ static bool tileDynamicInPairs(RewriterBase &rewriter, linalg::LinalgOp op) {
       rewriter, loc, AffineMap::get(0, 1, e.floorDiv(kRemainderRows) * kRemainderRows), extent);
   // One loop of tiles of `size` over [lb, ub), each a clone of `op` on the
   // loop's accumulator, tiled and inserted back.
-  auto tileLoop = [&](Value lb, Value ub, int64_t size, Value init) -> Value {
+  bool tiled = true;
+  auto tileLoop = [&](Value lb, Value ub, int64_t size, Value init) -> scf::ForOp {
     Value step = arith::ConstantIndexOp::create(rewriter, loc, size);
-    auto loop = scf::ForOp::create(
+    return scf::ForOp::create(
         rewriter, loc, lb, ub, step, ValueRange{init},
         [&](OpBuilder &b, Location l, Value iv, ValueRange args) {
           IRMapping map;
@@ -126,25 +127,28 @@ static bool tileDynamicInPairs(RewriterBase &rewriter, linalg::LinalgOp op) {
           rewriter.setInsertionPoint(copy);
           FailureOr<TilingResult> tile = copy.getTiledImplementation(rewriter, offsets, sizes);
           SmallVector<OpFoldResult> resultOffsets, resultSizes;
-          if (failed(tile) ||
-              failed(copy.getResultTilePosition(rewriter, 0, offsets, sizes, resultOffsets,
-                                                resultSizes))) {
-            rewriter.eraseOp(copy);
-            scf::YieldOp::create(b, l, args[0]);
-            return;
+          Value next = args[0];
+          if (succeeded(tile) && succeeded(copy.getResultTilePosition(
+                                     rewriter, 0, offsets, sizes, resultOffsets, resultSizes))) {
+            SmallVector<OpFoldResult> strides(resultOffsets.size(), b.getIndexAttr(1));
+            next = tensor::InsertSliceOp::create(b, l, tile->tiledValues.front(), args[0],
+                                                 resultOffsets, resultSizes, strides);
+          } else {
+            tiled = false; // the loops are erased below; `op` stays
           }
           rewriter.eraseOp(copy);
-          SmallVector<OpFoldResult> strides(resultOffsets.size(), b.getIndexAttr(1));
-          Value inserted = tensor::InsertSliceOp::create(
-              b, l, tile->tiledValues.front(), args[0], resultOffsets, resultSizes, strides);
-          scf::YieldOp::create(b, l, inserted);
+          scf::YieldOp::create(b, l, next);
         });
-    return loop.getResult(0);
   };
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-  Value pairs = tileLoop(zero, whole, kRemainderRows, op.getDpsInitOperand(0)->get());
-  Value rest = tileLoop(whole, extent, 1, pairs);
-  rewriter.replaceOp(op, rest);
+  scf::ForOp pairs = tileLoop(zero, whole, kRemainderRows, op.getDpsInitOperand(0)->get());
+  scf::ForOp rest = tileLoop(whole, extent, 1, pairs.getResult(0));
+  if (!tiled) {
+    rewriter.eraseOp(rest);
+    rewriter.eraseOp(pairs);
+    return false;
+  }
+  rewriter.replaceOp(op, rest.getResult(0));
   return true;
 }
 
