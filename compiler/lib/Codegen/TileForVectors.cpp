@@ -83,7 +83,9 @@ static void tileDynamicDimsByOne(RewriterBase &rewriter, linalg::LinalgOp op) {
 /// M mod 6 rows) go in pairs before a single last row: a one-row tile has
 /// four accumulators, so its FMAs wait on each other's latency and it runs
 /// at half speed; two rows keep eight in flight. ResMLP's batch 256 leaves
-/// 4 rows per column of register tiles, batch 32 leaves 2.
+/// 4 rows per column of register tiles, batch 32 leaves 2. A dynamic
+/// column remainder (attention's scores past the last 64 of T) goes in
+/// pairs of columns the same way: 6 x 2 tiles instead of 6 x 1.
 constexpr int64_t kRemainderRows = 2;
 
 /// `op` (one result, one dynamic loop `dim`) as loops of static tiles:
