@@ -1,6 +1,7 @@
 //===- OutlineKernels.cpp - one function per distinct linalg op -*- C++ -*-===//
 
 #include "Schedule.h"
+#include "SharedFunctions.h"
 #include "resc/Codegen/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -8,10 +9,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
-#include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/SetVector.h"
-#include "llvm/ADT/StringMap.h"
 
 namespace resc {
 #define GEN_PASS_DEF_RESOUTLINEKERNELS
@@ -24,7 +23,7 @@ namespace {
 
 class Outliner {
 public:
-  explicit Outliner(ModuleOp module) : module(module), symbols(module) {}
+  explicit Outliner(ModuleOp module) : module(module), kernels(module, "__resc_kernel_") {}
 
   /// Returns the ops it erased.
   SmallVector<Operation *> outline(linalg::LinalgOp op) {
@@ -118,20 +117,7 @@ public:
       }
     func::ReturnOp::create(b, op.getLoc(), copy->getResults());
 
-    // Same text (types, maps, body; locations are not printed) = same kernel.
-    // Local scope: without it every print numbers the whole module first,
-    // which made this pass quadratic (1.6 s of ResNet8's compile).
-    std::string key;
-    llvm::raw_string_ostream os(key);
-    kernel.print(os, OpPrintingFlags().printGenericOpForm().useLocalScope());
-    auto [it, inserted] = kernels.try_emplace(key, kernel);
-    if (!inserted) {
-      kernel.erase();
-    } else {
-      kernel.setName("__resc_kernel_" + std::to_string(kernels.size() - 1));
-      symbols.insert(kernel); // renames it if a user symbol has that name
-    }
-    func::FuncOp callee = it->second;
+    func::FuncOp callee = kernels.intern(kernel);
 
     b.setInsertionPoint(op);
     auto call = func::CallOp::create(b, op.getLoc(), callee, args);
@@ -147,8 +133,7 @@ public:
 
 private:
   ModuleOp module;
-  SymbolTable symbols;
-  llvm::StringMap<func::FuncOp> kernels;
+  resc::codegen::SharedFunctions kernels;
 };
 
 struct ResOutlineKernels : resc::impl::ResOutlineKernelsBase<ResOutlineKernels> {

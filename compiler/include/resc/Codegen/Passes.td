@@ -309,6 +309,32 @@ def ResPlanScratch : Pass<"res-plan-scratch", "mlir::ModuleOp"> {
   ];
 }
 
+def ResOutlineParallelBodies : Pass<"res-outline-parallel-bodies", "mlir::ModuleOp"> {
+  let summary = "Move each entry point's parallel loop bodies into shared private functions";
+  let description = [{
+    Entry points repeat each other's per-image loops: `loss` runs
+    `forward`'s, `train_step` runs `loss_grad`'s (ResNet8: 70 parallel
+    loops, 20 distinct bodies). On buffers, after the memory plan, the body
+    of each outermost `scf.forall` of an entry implementation (a function
+    marked `res.out_args`) becomes a call to `@__resc_parallel_body_<i>`,
+    a private `noinline` function taking the induction variables and the
+    values the body captures (constants are copied in); bodies that print
+    alike share one function, so each is lowered and compiled once. The
+    loop stays where it was and is still made an OpenMP work-sharing loop.
+    Kernels' own thread-shared tile loops are left alone: a kernel is
+    shared already.
+
+    ```mlir
+    scf.forall (%i) in (%n) {
+      %s = memref.subview %x[%i, 0] [1, 64] [1, 1] : ...
+      func.call @__resc_kernel_0(%s) : (...) -> ()
+    }
+    ```
+    becomes `scf.forall (%i) in (%n) { func.call @__resc_parallel_body_0(%i, %x) }`.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
 def ResApproximateMath : Pass<"res-approximate-math", "mlir::func::FuncOp"> {
   let summary = "Polynomial approximations for f32 vector exp, log, erf, tanh";
   let description = [{

@@ -1,0 +1,52 @@
+//===- SharedFunctions.h - one outlined function per distinct body -*- C++ -*-===//
+//
+// res-outline-kernels and res-outline-parallel-bodies move code into private
+// functions and keep one function per distinct body, so that what an
+// entry point repeats (every layer of a `repeat`, forward in loss and
+// loss_grad and train_step) is compiled once.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RESC_CODEGEN_SHAREDFUNCTIONS_H
+#define RESC_CODEGEN_SHAREDFUNCTIONS_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/StringMap.h"
+
+namespace resc::codegen {
+
+class SharedFunctions {
+public:
+  SharedFunctions(mlir::ModuleOp module, llvm::StringRef prefix)
+      : symbols(module), prefix(prefix.str()) {}
+
+  /// Returns the function that prints like `candidate` (types, attributes,
+  /// body; locations are not printed): an earlier one, erasing `candidate`,
+  /// or `candidate` itself, named `<prefix><index>`.
+  mlir::func::FuncOp intern(mlir::func::FuncOp candidate) {
+    // Local scope: without it every print numbers the whole module first,
+    // which made outlining quadratic (1.6 s of ResNet8's compile).
+    std::string key;
+    llvm::raw_string_ostream os(key);
+    candidate.print(os, mlir::OpPrintingFlags().printGenericOpForm().useLocalScope());
+    auto [it, inserted] = seen.try_emplace(key, candidate);
+    if (!inserted) {
+      candidate.erase();
+      return it->second;
+    }
+    candidate.setName(prefix + std::to_string(seen.size() - 1));
+    symbols.insert(candidate); // renames it if a user symbol has that name
+    return candidate;
+  }
+
+private:
+  mlir::SymbolTable symbols;
+  std::string prefix;
+  llvm::StringMap<mlir::func::FuncOp> seen;
+};
+
+} // namespace resc::codegen
+
+#endif // RESC_CODEGEN_SHAREDFUNCTIONS_H
