@@ -332,3 +332,64 @@ func.func @packed_weight_serial(%x: tensor<?x512xf32>, %w: tensor<1024x512xf32>)
   } -> tensor<?x1024xf32>
   return %y : tensor<?x1024xf32>
 }
+
+// An epilogue with erf (GELU) is applied to its 6 x 64 register tile two
+// rows (8 registers) at a time: each erf becomes a ~20-instruction
+// polynomial per register, so over the whole tile it was most of the
+// kernel's code. A cheap epilogue (relu) stays on the whole tile.
+// CHECK-LABEL: func.func @gelu_epilogue(
+// CHECK: scf.for {{.*}} step %c6
+// CHECK:   scf.for {{.*}} step %c64
+// CHECK:     %[[ACC:.*]] = scf.for {{.*}} step %c1
+// CHECK:       linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<6x1xf32>, tensor<1x64xf32>) outs(%{{.*}} : tensor<6x64xf32>)
+// CHECK:     scf.for {{.*}} = %c0 to %c6 step %c2
+// CHECK:       tensor.extract_slice %[[ACC]]{{.*}} to tensor<2x64xf32>
+// CHECK:       linalg.generic {{.*}} outs(%{{.*}} : tensor<2x64xf32>)
+// CHECK:         math.erf
+// CHECK-LABEL: func.func @relu_epilogue(
+// CHECK:     scf.for {{.*}} step %c1
+// CHECK:       linalg.generic {{.*}} outs(%{{.*}} : tensor<6x64xf32>)
+// CHECK-NOT: scf.for
+// CHECK:     linalg.generic {{.*}} ins(%{{.*}} : tensor<6x64xf32>) outs(%{{.*}} : tensor<6x64xf32>)
+// CHECK:       arith.maximumf
+func.func @gelu_epilogue(%x: tensor<12x16xf32>, %w: tensor<16x128xf32>) -> tensor<12x128xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<12x128xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<12x128xf32>) -> tensor<12x128xf32>
+  %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<12x16xf32>, tensor<16x128xf32>) outs(%acc : tensor<12x128xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<12x128xf32>
+  %e2 = tensor.empty() : tensor<12x128xf32>
+  %g = linalg.generic {indexing_maps = [#out2, #out2], iterator_types = ["parallel", "parallel"]}
+      ins(%y : tensor<12x128xf32>) outs(%e2 : tensor<12x128xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = math.erf %in : f32
+    %m = arith.mulf %in, %r : f32
+    linalg.yield %m : f32
+  } -> tensor<12x128xf32>
+  return %g : tensor<12x128xf32>
+}
+func.func @relu_epilogue(%x: tensor<12x16xf32>, %w: tensor<16x128xf32>) -> tensor<12x128xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<12x128xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<12x128xf32>) -> tensor<12x128xf32>
+  %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<12x16xf32>, tensor<16x128xf32>) outs(%acc : tensor<12x128xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<12x128xf32>
+  %e2 = tensor.empty() : tensor<12x128xf32>
+  %g = linalg.generic {indexing_maps = [#out2, #out2], iterator_types = ["parallel", "parallel"]}
+      ins(%y : tensor<12x128xf32>) outs(%e2 : tensor<12x128xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %in, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<12x128xf32>
+  return %g : tensor<12x128xf32>
+}

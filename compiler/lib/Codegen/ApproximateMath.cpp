@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Schedule.h"
 #include "resc/Codegen/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -33,7 +34,7 @@ struct ResApproximateMath : resc::impl::ResApproximateMathBase<ResApproximateMat
     };
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
-      if (isa<math::ExpOp, math::LogOp, math::ErfOp, math::TanhOp>(op) && isF32Vector(op))
+      if (resc::codegen::isPolynomialMath(op) && isF32Vector(op))
         ops.push_back(op);
     });
     if (ops.empty())

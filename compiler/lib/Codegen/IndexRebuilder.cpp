@@ -188,7 +188,10 @@ std::optional<int64_t> resc::constantUpperBound(Value v) {
 }
 
 std::optional<int64_t> resc::boundBytes(memref::AllocOp alloc) {
-  MemRefType type = alloc.getType();
+  return boundBytes(alloc.getType(), alloc.getDynamicSizes());
+}
+
+std::optional<int64_t> resc::boundBytes(MemRefType type, ValueRange dynamicSizes) {
   if (!type.getLayout().isIdentity())
     return std::nullopt;
   int64_t bytes = (type.getElementTypeBitWidth() + 7) / 8;
@@ -198,7 +201,7 @@ std::optional<int64_t> resc::boundBytes(memref::AllocOp alloc) {
       bytes *= d;
       continue;
     }
-    std::optional<int64_t> bound = constantUpperBound(alloc.getDynamicSizes()[next++]);
+    std::optional<int64_t> bound = constantUpperBound(dynamicSizes[next++]);
     if (!bound || *bound < 0)
       return std::nullopt;
     bytes *= *bound;

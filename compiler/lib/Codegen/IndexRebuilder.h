@@ -48,6 +48,8 @@ std::optional<int64_t> constantUpperBound(mlir::Value v);
 /// The most bytes `alloc` can take (its dynamic sizes at their constant
 /// upper bounds), or nullopt when a size is unbounded.
 std::optional<int64_t> boundBytes(mlir::memref::AllocOp alloc);
+/// The same for a buffer of `type` with these dynamic sizes.
+std::optional<int64_t> boundBytes(mlir::MemRefType type, mlir::ValueRange dynamicSizes);
 
 } // namespace resc
 

@@ -2,9 +2,15 @@
 
 #include "Schedule.h"
 
+#include "mlir/Dialect/Math/IR/Math.h"
+
 using namespace mlir;
 
 namespace resc::codegen {
+
+bool isPolynomialMath(Operation *op) {
+  return isa<math::ExpOp, math::LogOp, math::ErfOp, math::TanhOp>(op);
+}
 
 std::optional<unsigned> innermostOutputDim(linalg::LinalgOp op) {
   if (op.getNumDpsInits() == 0)

@@ -60,6 +60,10 @@ mlir::linalg::LinalgOp epilogueProducer(mlir::linalg::LinalgOp op);
 /// reduction dims (a convolution's weight gradient) a tile is revisited.
 mlir::linalg::LinalgOp fusableInit(mlir::linalg::LinalgOp op);
 
+/// exp, log, erf or tanh: res-approximate-math expands each into a
+/// polynomial of ~20 instructions per vector register.
+bool isPolynomialMath(mlir::Operation *op);
+
 /// The loop dim that indexes the innermost dim of the first output, if any.
 std::optional<unsigned> innermostOutputDim(mlir::linalg::LinalgOp op);
 

@@ -291,6 +291,48 @@ static void scheduleOnRoot(linalg::LinalgOp root, linalg::LinalgOp contraction,
       rootInterchange.push_back(it - dims.begin());
 }
 
+/// Registers of one slice of an expensive epilogue: 8 independent
+/// polynomial chains still keep both FMA pipes busy.
+constexpr int64_t kEpilogueSliceRegisters = 8;
+
+/// A register tile's epilogue with exp/log/erf/tanh (GELU and its adjoint)
+/// becomes a loop over slices of at most kEpilogueSliceRegisters registers
+/// (2 rows of a 6 x 64 tile): each of those functions expands to a
+/// polynomial of ~20 instructions per register, and over the whole tile's 24
+/// registers the epilogue was most of TinyLM's three largest kernels. The
+/// product goes through a tile buffer in L1 (24 stores and loads against
+/// the k loop's 24 FMAs per step).
+static void sliceExpensiveEpilogue(RewriterBase &rewriter, linalg::LinalgOp op) {
+  if (!llvm::any_of(op.getBlock()->getOperations(),
+                    [](Operation &o) { return isPolynomialMath(&o); }))
+    return;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (ranges.size() < 2 || llvm::any_of(ranges, ShapedType::isDynamic) ||
+      ranges.back() % kLanes != 0 ||
+      llvm::product_of(ranges) / kLanes <= kEpilogueSliceRegisters)
+    return;
+  // Slice the innermost dim with more than one element but the vector dim;
+  // unit tiles of every dim outside it.
+  int64_t perRow = ranges.back() / kLanes;
+  SmallVector<int64_t> sizes(ranges.size(), 0);
+  int64_t sliced = -1;
+  for (int64_t d = int64_t(ranges.size()) - 2; d >= 0; --d) {
+    if (ranges[d] == 1)
+      continue;
+    if (sliced >= 0) {
+      sizes[d] = 1;
+      continue;
+    }
+    sliced = d;
+    int64_t rows = std::max<int64_t>(1, kEpilogueSliceRegisters / perRow);
+    while (ranges[d] % rows != 0)
+      --rows;
+    sizes[d] = rows;
+  }
+  if (sliced >= 0)
+    (void)tile(rewriter, op, sizes);
+}
+
 /// A contraction whose accumulator initialisation, or whose elementwise
 /// epilogue, moves into its tiles, tiled from `root` (the epilogue when
 /// there is one): threads, then the register tile (m, n) with the
@@ -417,6 +459,15 @@ struct ResTileForVectors : resc::impl::ResTileForVectorsBase<ResTileForVectors> 
     // what is still dynamic.
     if (failed(canonicalize(func, canonicalization)))
       return signalPassFailure();
+    // Full register tiles' epilogues are static now; the partial tiles'
+    // ones are cut into rows below.
+    SmallVector<linalg::LinalgOp> epilogues;
+    func.walk([&](linalg::LinalgOp op) {
+      if (op.hasPureTensorSemantics() && epilogueProducer(op))
+        epilogues.push_back(op);
+    });
+    for (linalg::LinalgOp op : epilogues)
+      sliceExpensiveEpilogue(rewriter, op);
     SmallVector<linalg::LinalgOp> dynamic;
     func.walk([&](linalg::LinalgOp op) {
       if (op.hasPureTensorSemantics() && op.getNumLoops() > 0)

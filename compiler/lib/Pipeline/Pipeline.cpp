@@ -62,7 +62,7 @@ std::string resc::bufferizationPipeline(bool memoryRemarks, bool memoryPlan) {
 llvm::StringRef resc::llvmLoweringPipeline() {
   // Ops the vectorizer leaves become loops.
   return "buffer-deallocation-pipeline, "
-         "func.func(canonicalize, res-vectorize-copies, res-copy-to-linalg, convert-linalg-to-loops, "
+         "func.func(canonicalize, res-hoist-loop-allocas, res-vectorize-copies, res-copy-to-linalg, convert-linalg-to-loops, "
          "lower-vector-multi-reduction, convert-vector-to-scf{full-unroll}, "
          // The thread-shared tile loops become OpenMP work-sharing loops;
          // their bodies sit in memref.alloca_scope, which must be lowered

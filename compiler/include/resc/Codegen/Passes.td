@@ -335,6 +335,27 @@ def ResOutlineParallelBodies : Pass<"res-outline-parallel-bodies", "mlir::Module
   let dependentDialects = ["mlir::func::FuncDialect"];
 }
 
+def ResHoistLoopAllocas : Pass<"res-hoist-loop-allocas", "mlir::func::FuncOp"> {
+  let summary = "Keep stack buffers of sequential loops from growing the stack every iteration";
+  let description = [{
+    `scf.for` is an automatic allocation scope, but `convert-scf-to-cf`
+    lowers a `memref.alloca` in its body to an LLVM alloca in the loop: the
+    stack grows with every iteration (a register tile's 6 x 64 epilogue
+    buffer overflowed a thread's stack). Each such alloca moves in front
+    of the outermost enclosing `scf.for` its sizes do not depend on,
+    stopping at the first scope that is not an `scf.for` (a function, a
+    parallel loop's body): one buffer serves all those iterations, each of
+    which is done with it when it ends. One whose sizes depend on the loops
+    (a partial tile's rows) becomes a `memref.view` of an `i8` buffer of
+    its largest size (value bounds), allocated in front of the loops; one
+    without a bound is left where it is, with a warning. (A
+    `memref.alloca_scope` per iteration would also release it, but it is
+    lowered before the loops are, and canonicalization inlines it into a
+    loop body, which is a scope already.)
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
+}
+
 def ResApproximateMath : Pass<"res-approximate-math", "mlir::func::FuncOp"> {
   let summary = "Polynomial approximations for f32 vector exp, log, erf, tanh";
   let description = [{
