@@ -216,7 +216,7 @@ static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os,
     // The scratch-size functions come from the memory plan.
     return failed(emitHeader(*abi, module, os)) ? 1 : 0;
   }
-  if (!runStage("LLVM dialect pipeline", llvmLoweringPipeline()))
+  if (!runStage("LLVM dialect pipeline", llvmLoweringPipeline(hasHeapBuffers(module))))
     return 1;
   if (emitAction == Emit::LLVMMLIR) {
     module.print(os);

@@ -41,8 +41,12 @@ llvm::StringRef resToLinalgPipeline();
 /// scratch arena (res-plan-scratch; `memoryRemarks` prints each plan;
 /// without `memoryPlan` they stay on the heap, for comparisons).
 std::string bufferizationPipeline(bool memoryRemarks, bool memoryPlan = true);
-/// buffers -> the LLVM dialect (deallocation of what is left, loops).
-llvm::StringRef llvmLoweringPipeline();
+/// buffers -> the LLVM dialect (loops; with `deallocate`, frees for what
+/// the memory plan left on the heap).
+std::string llvmLoweringPipeline(bool deallocate = true);
+/// Whether `module` allocates buffers on the heap (memref.alloc/realloc),
+/// which the LLVM lowering must then deallocate.
+bool hasHeapBuffers(mlir::ModuleOp module);
 
 /// Registers every dialect, interface and pass the pipelines use.
 void registerPipelineDependencies(mlir::DialectRegistry &registry);
