@@ -437,6 +437,22 @@ func.func @batch_norm_rank(%x: tensor<16xf32>, %c: tensor<16xf32>) {
 
 // -----
 
+func.func @batch_stats_rank(%x: tensor<16xf32>) {
+  // expected-error @+1 {{'res.batch_stats' op input must have rank >= 2 ([N, C, ...]), got 'tensor<16xf32>'}}
+  %m, %v = res.batch_stats %x : tensor<16xf32> -> tensor<16xf32>, tensor<16xf32>
+  return
+}
+
+// -----
+
+func.func @batch_stats_channels(%x: tensor<?x16x7x7xf32>) {
+  // expected-error @+1 {{'res.batch_stats' op result type(s) 'tensor<8xf32>', 'tensor<8xf32>' do not match the inferred type(s) 'tensor<16xf32>', 'tensor<16xf32>'}}
+  %m, %v = res.batch_stats %x : tensor<?x16x7x7xf32> -> tensor<8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
 func.func @batch_norm_eps(%x: tensor<?x16xf32>, %c: tensor<16xf32>) {
   // expected-error @+1 {{'res.batch_norm' op eps must be > 0, got 0}}
   %0 = res.batch_norm %x, %c, %c, %c, %c {eps = 0.0 : f64} : (tensor<?x16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<?x16xf32>

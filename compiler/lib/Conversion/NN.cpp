@@ -131,6 +131,32 @@ struct BatchNormLowering : OpConversionPattern<res::BatchNormOp> {
   }
 };
 
+/// The moments batch_norm's lowering computes (so CSE merges the two), the
+/// variance made unbiased: var * (M / (M - 1)).
+struct BatchStatsLowering : OpConversionPattern<res::BatchStatsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(res::BatchStatsOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+    SmallVector<bool> reduced(rank, true);
+    reduced[1] = false;
+    Moments stats = moments(rewriter, loc, x, reduced);
+    Value count = stats.count;
+    Value one = arith::ConstantOp::create(rewriter, loc, rewriter.getFloatAttr(count.getType(), 1.0));
+    Value factor = arith::DivFOp::create(rewriter, loc, count,
+                                         arith::SubFOp::create(rewriter, loc, count, one));
+    Value unbiased = elementwise(
+        rewriter, loc, cast<RankedTensorType>(stats.var.getType()), ValueRange{stats.var},
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          return arith::MulFOp::create(b, l, a[0], factor);
+        });
+    rewriter.replaceOp(op, {stats.mean, unbiased});
+    return success();
+  }
+};
+
 /// Over the last dim: mean, biased variance, (x - mean) / sqrt(var + eps) * w + b.
 struct LayerNormLowering : OpConversionPattern<res::LayerNormOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -266,7 +292,7 @@ struct EmbeddingLowering : OpConversionPattern<res::EmbeddingOp> {
 } // namespace
 
 void resc::populateNNPatterns(RewritePatternSet &patterns) {
-  patterns.add<Conv2dLowering, BatchNormLowering, LayerNormLowering,
+  patterns.add<Conv2dLowering, BatchNormLowering, BatchStatsLowering, LayerNormLowering,
                Pool2dLowering<res::MaxPool2dOp, true>, Pool2dLowering<res::AvgPool2dOp, false>,
                EmbeddingLowering>(patterns.getContext());
 }

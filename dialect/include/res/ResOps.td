@@ -525,6 +525,27 @@ def Res_BatchNormOp : Res_PureOp<"batch_norm", [Res_HasVJP]> {
   }];
 }
 
+def Res_BatchStatsOp : Res_PureOp<"batch_stats"> {
+  let summary = "Per-channel batch mean and unbiased variance, for BatchNorm's running statistics";
+  let description = [{
+    The mean and the unbiased variance (divided by M - 1, M the elements per
+    channel) of `input` (`[N, C, ...]`) over every dim but 1: what a
+    training-mode `batch_norm` blends into its running buffers, like
+    PyTorch. res-build-train-step emits it after each training-mode
+    `batch_norm`; it lowers through the same moments as the normalisation,
+    so CSE computes them once.
+
+    ```mlir
+    %mean, %var = res.batch_stats %x : tensor<?x16x28x28xf32> -> tensor<16xf32>, tensor<16xf32>
+    ```
+  }];
+  let arguments = (ins Res_FloatTensor:$input);
+  let results = (outs Res_FloatTensor:$mean, Res_FloatTensor:$var);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` type($mean) `,` type($var)
+  }];
+}
+
 def Res_LayerNormOp : Res_PureOp<"layer_norm", [Res_HasVJP]> {
   let summary = "Layer normalisation over the last dimension";
   let description = [{

@@ -266,6 +266,22 @@ LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult BatchStatsOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &inferred) {
+  StringRef name = getOperationName();
+  auto x = getRanked(loc, name, adaptor.getInput(), "input");
+  if (failed(x))
+    return failure();
+  if (x->getRank() < 2)
+    return opError(loc, name, "input must have rank >= 2 ([N, C, ...]), got ",
+                   q(*x));
+  auto channels = RankedTensorType::get({x->getDimSize(1)}, x->getElementType());
+  inferred.assign(2, channels);
+  return success();
+}
+
 LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,

@@ -149,48 +149,33 @@ public:
         byName[n.getValue()] = a;
   }
 
+  /// One training-mode batch_norm application in the step's own body.
   LogicalResult add(BatchNormOp bn) {
-    Value x = bn.getInput();
-    int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
-    SmallVector<int64_t> dims;
-    for (int64_t i = 0; i < rank; ++i)
-      if (i != 1)
-        dims.push_back(i);
-    DenseI64ArrayAttr dimsAttr = e.b.getDenseI64ArrayAttr(dims);
-    BoolAttr keep = e.b.getBoolAttr(true), no = e.b.getBoolAttr(false);
-    Location loc = bn.getLoc();
-    // Batch statistics with kept dims ([1, C, 1, ...]) so they broadcast.
-    auto mean = createChecked<MeanOp>(e.b, loc, x, dimsAttr, keep);
-    if (failed(mean))
+    // Per channel ([C]); lowered through batch_norm's own moments, which
+    // CSE then shares.
+    auto stats = createChecked<BatchStatsOp>(e.b, bn.getLoc(), bn.getInput());
+    if (failed(stats))
       return failure();
-    Value centred = e.sub(x, *mean);
-    auto ssq = createChecked<SumOp>(e.b, loc, e.mul(centred, centred), dimsAttr, keep);
-    auto ones = createChecked<BroadcastToOp>(e.b, loc, e.c(1.0), x, e.b.getDenseI64ArrayAttr({}),
-                                             no, no);
-    if (failed(ssq) || failed(ones))
-      return failure();
-    auto count = createChecked<SumOp>(e.b, loc, *ones, dimsAttr, keep);
-    if (failed(count))
-      return failure();
-    Value var = e.div(*ssq, e.sub(*count, e.c(1.0)));
-    double m = bn.getMomentum().convertToDouble();
-    auto blend = [&](Value old, Value batch) -> FailureOr<Value> {
-      auto flat = createChecked<ReshapeOp>(e.b, loc, batch, e.b.getDenseI64ArrayAttr({-1}));
-      if (failed(flat))
-        return failure();
-      Value v = e.add(e.mul(old, 1.0 - m), e.mul(*flat, m));
+    add(bn.getRunningMean(), bn.getRunningVar(), bn.getMomentum().convertToDouble(),
+        stats->getMean(), stats->getVar());
+    return success();
+  }
+
+  /// One application whose batch statistics were computed elsewhere (the
+  /// shared loss_grad returns them); `runningMean`/`runningVar` are the
+  /// step's buffer arguments or instances of them.
+  void add(Value runningMean, Value runningVar, double momentum, Value batchMean,
+           Value batchVar) {
+    Location loc = batchMean.getLoc();
+    auto blend = [&](Value old, Value batch) -> Value {
+      Value v = e.add(e.mul(old, 1.0 - momentum), e.mul(batch, momentum));
       return v.getType() == old.getType()
                  ? v
                  : Value(tensor::CastOp::create(e.b, loc, old.getType(), v));
     };
     // A layer applied twice updates its buffers twice, in order.
-    auto newMean = blend(latest(bn.getRunningMean()), *mean);
-    auto newVar = blend(latest(bn.getRunningVar()), var);
-    if (failed(newMean) || failed(newVar))
-      return failure();
-    record(bn.getRunningMean(), *newMean, "running_mean");
-    record(bn.getRunningVar(), *newVar, "running_var");
-    return success();
+    record(runningMean, blend(latest(runningMean), batchMean), "running_mean");
+    record(runningVar, blend(latest(runningVar), batchVar), "running_var");
   }
 
   /// Appends one "update" result per updated buffer. A stacked buffer is
@@ -464,7 +449,98 @@ FailureOr<Value> emitUpdate(Emit &e, const Optimizer &optimizer, Block &body, bo
   return Value(*cat);
 }
 
+/// A training-mode batch_norm of loss_grad, as train_step needs it: its
+/// running buffers (arguments of loss_grad, or instances of stacked ones)
+/// and momentum.
+struct NormBuffers {
+  Value runningMean, runningVar;
+  double momentum;
+};
+
+/// The same value in `to`, which has `from`'s arguments: an argument, or an
+/// instance of one (through unrolling's casts).
+Value rebuildArgument(OpBuilder &b, Value v, func::FuncOp to) {
+  while (auto c = v.getDefiningOp<tensor::CastOp>())
+    v = c.getSource();
+  if (auto inst = v.getDefiningOp<InstanceOp>()) {
+    auto arg = cast<BlockArgument>(inst.getStack());
+    return InstanceOp::create(b, inst.getLoc(), inst.getType(),
+                              to.getArgument(arg.getArgNumber()), inst.getIndexAttr());
+  }
+  return to.getArgument(cast<BlockArgument>(v).getArgNumber());
+}
+
+/// Moves loss_grad's body into `__resc_impl_<model>_loss_grad_stats`, which
+/// also returns each training-mode batch_norm's batch mean and unbiased
+/// variance (res.batch_stats, which CSE shares with the normalisation);
+/// loss_grad calls it and drops those. train_step can then call it too
+/// instead of repeating the forward and backward code to get at the
+/// statistics. Fills `norms` in the order of the extra results.
+FailureOr<func::FuncOp> shareLossGrad(func::FuncOp lossGrad, SmallVectorImpl<NormBuffers> &norms) {
+  OpBuilder b(lossGrad.getContext());
+  b.setInsertionPoint(lossGrad);
+  auto shared = cast<func::FuncOp>(b.clone(*lossGrad));
+  // An implementation, not an entry point (the ABI takes "<model>_*").
+  shared.setSymName(("__resc_impl_" + lossGrad.getSymName() + "_stats").str());
+  auto ret = cast<func::ReturnOp>(shared.getBody().front().getTerminator());
+  SmallVector<Value> results(ret.getOperands());
+  SmallVector<DictionaryAttr> resultAttrs;
+  shared.getAllResultAttrs(resultAttrs);
+  b.setInsertionPoint(ret);
+  WalkResult walk = shared.walk([&](BatchNormOp bn) {
+    if (!bn.getTraining())
+      return WalkResult::advance();
+    auto stats = createChecked<BatchStatsOp>(b, bn.getLoc(), bn.getInput());
+    if (failed(stats))
+      return WalkResult::interrupt();
+    results.push_back(stats->getMean());
+    results.push_back(stats->getVar());
+    resultAttrs.append(2, b.getDictionaryAttr({}));
+    norms.push_back({bn.getRunningMean(), bn.getRunningVar(), bn.getMomentum().convertToDouble()});
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  func::ReturnOp::create(b, ret.getLoc(), results);
+  ret.erase();
+  SmallVector<Type> types;
+  for (Value v : results)
+    types.push_back(v.getType());
+  shared.setFunctionType(b.getFunctionType(shared.getArgumentTypes(), types));
+  shared.setAllResultAttrs(resultAttrs);
+
+  // loss_grad: the call, its own results.
+  Block &body = lossGrad.getBody().front();
+  unsigned numResults = lossGrad.getNumResults();
+  while (!body.empty())
+    body.back().erase();
+  b.setInsertionPointToEnd(&body);
+  auto call = func::CallOp::create(b, lossGrad.getLoc(), shared, body.getArguments());
+  func::ReturnOp::create(b, lossGrad.getLoc(), call.getResults().take_front(numResults));
+  return shared;
+}
+
 LogicalResult buildTrainStep(func::FuncOp lossGrad, const Optimizer &optimizer, bool fuseUpdate) {
+  // The step calls loss_grad instead of repeating its body: one copy of the
+  // forward and backward code serves both entry points (half the code to
+  // compile and to keep in the instruction cache). With training-mode
+  // batch_norms the step also needs their batch statistics for the running
+  // buffers: both then call a loss_grad that returns them (shareLossGrad).
+  // Not with a dropout (active in train_step only), nor when the updates
+  // are fused into the gradients' computation.
+  bool updatesBuffers = false, drops = false;
+  lossGrad.walk([&](BatchNormOp bn) { updatesBuffers |= bn.getTraining(); });
+  lossGrad.walk([&](DropoutOp op) { drops |= op.getP().convertToDouble() > 0; });
+  bool calls = !drops && !fuseUpdate;
+  func::FuncOp callee = lossGrad;
+  SmallVector<NormBuffers> norms;
+  if (calls && updatesBuffers) {
+    FailureOr<func::FuncOp> shared = shareLossGrad(lossGrad, norms);
+    if (failed(shared))
+      return failure();
+    callee = *shared;
+  }
+
   OpBuilder b(lossGrad.getContext());
   b.setInsertionPointAfter(lossGrad);
   auto step = cast<func::FuncOp>(b.clone(*lossGrad));
@@ -473,23 +549,22 @@ LogicalResult buildTrainStep(func::FuncOp lossGrad, const Optimizer &optimizer, 
   MLIRContext *ctx = step.getContext();
   Location loc = step.getLoc();
 
-  // The step calls loss_grad instead of repeating its body: one copy of the
-  // forward and backward code serves both entry points (half the code to
-  // optimise and to keep in the instruction cache). Not when a training-mode
-  // batch_norm is in it: its batch statistics also update the running
-  // buffers, so the step needs those values in its own body.
-  // Nor when it has a dropout: dropout is active in train_step only.
-  bool updatesBuffers = false, drops = false;
-  lossGrad.walk([&](BatchNormOp bn) { updatesBuffers |= bn.getTraining(); });
-  lossGrad.walk([&](DropoutOp op) { drops |= op.getP().convertToDouble() > 0; });
-  if (!updatesBuffers && !drops && !fuseUpdate) {
+  // The statistics the call returns, with the buffers they update.
+  SmallVector<std::pair<NormBuffers, std::pair<Value, Value>>> calledNorms;
+  if (calls) {
     Block &body = step.getBody().front();
-    auto ret = cast<func::ReturnOp>(body.getTerminator());
-    b.setInsertionPointToStart(&body);
-    auto call = func::CallOp::create(b, loc, lossGrad, body.getArguments());
-    ret->setOperands(call.getResults());
-    while (&body.front() != ret.getOperation() && ret->getPrevNode() != call.getOperation())
-      ret->getPrevNode()->erase();
+    unsigned numResults = step.getNumResults();
+    while (!body.empty())
+      body.back().erase();
+    b.setInsertionPointToEnd(&body);
+    auto call = func::CallOp::create(b, loc, callee, body.getArguments());
+    for (auto [k, norm] : llvm::enumerate(norms)) {
+      NormBuffers here{rebuildArgument(b, norm.runningMean, step),
+                       rebuildArgument(b, norm.runningVar, step), norm.momentum};
+      calledNorms.push_back({here, {call.getResult(numResults + 2 * k),
+                                    call.getResult(numResults + 2 * k + 1)}});
+    }
+    func::ReturnOp::create(b, loc, call.getResults().take_front(numResults));
   }
   auto f32 = RankedTensorType::get({}, b.getF32Type());
 
@@ -582,12 +657,14 @@ LogicalResult buildTrainStep(func::FuncOp lossGrad, const Optimizer &optimizer, 
   resultAttrs.push_back(update(b.getStringAttr("optimizer.step")));
   // BatchNorm's running statistics (training-mode batch_norm ops only).
   BufferUpdates buffers(step, e);
-  SmallVector<BatchNormOp> norms;
+  for (auto &[norm, stats] : calledNorms)
+    buffers.add(norm.runningMean, norm.runningVar, norm.momentum, stats.first, stats.second);
+  SmallVector<BatchNormOp> inBody;
   step.walk([&](BatchNormOp bn) {
     if (bn.getTraining())
-      norms.push_back(bn);
+      inBody.push_back(bn);
   });
-  for (BatchNormOp bn : norms)
+  for (BatchNormOp bn : inBody)
     if (failed(buffers.add(bn)))
       return failure();
   if (failed(buffers.emit(results, resultAttrs)))
