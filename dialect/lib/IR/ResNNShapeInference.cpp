@@ -239,21 +239,30 @@ static LogicalResult checkEps(std::optional<Location> loc, StringRef name,
   return success();
 }
 
+/// The `[N, C, ...]` input of a batch norm or its statistics.
+static FailureOr<RankedTensorType> getChannelsInput(std::optional<Location> loc,
+                                                    StringRef name, Value input) {
+  auto x = getRanked(loc, name, input, "input");
+  if (failed(x))
+    return failure();
+  if (x->getRank() < 2)
+    return opError(loc, name, "input must have rank >= 2 ([N, C, ...]), got ",
+                   q(*x));
+  return x;
+}
+
 LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &inferred) {
   StringRef name = getOperationName();
-  auto x = getRanked(loc, name, adaptor.getInput(), "input");
+  auto x = getChannelsInput(loc, name, adaptor.getInput());
   if (failed(x) || failed(checkEps(loc, name, adaptor.getEpsAttr())))
     return failure();
   if (FloatAttr m = adaptor.getMomentumAttr();
       m && !(m.getValueAsDouble() >= 0.0 && m.getValueAsDouble() <= 1.0))
     return opError(loc, name, "momentum must be in [0, 1], got ",
                    m.getValueAsDouble());
-  if (x->getRank() < 2)
-    return opError(loc, name, "input must have rank >= 2 ([N, C, ...]), got ",
-                   q(*x));
   VectorParamChecker params{loc, name, *x, x->getDimSize(1), "channels"};
   if (failed(params.check(adaptor.getWeight(), "weight")) ||
       failed(params.check(adaptor.getBias(), "bias")) ||
@@ -271,12 +280,9 @@ LogicalResult BatchStatsOp::inferReturnTypes(MLIRContext *,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &inferred) {
   StringRef name = getOperationName();
-  auto x = getRanked(loc, name, adaptor.getInput(), "input");
+  auto x = getChannelsInput(loc, name, adaptor.getInput());
   if (failed(x))
     return failure();
-  if (x->getRank() < 2)
-    return opError(loc, name, "input must have rank >= 2 ([N, C, ...]), got ",
-                   q(*x));
   auto channels = RankedTensorType::get({x->getDimSize(1)}, x->getElementType());
   inferred.assign(2, channels);
   return success();

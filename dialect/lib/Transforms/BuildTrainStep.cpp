@@ -449,6 +449,16 @@ FailureOr<Value> emitUpdate(Emit &e, const Optimizer &optimizer, Block &body, bo
   return Value(*cat);
 }
 
+/// `fn` returns `results` (with `attrs`) instead of what it returned.
+void replaceResults(func::FuncOp fn, ArrayRef<Value> results, ArrayRef<DictionaryAttr> attrs) {
+  auto ret = cast<func::ReturnOp>(fn.getBody().front().getTerminator());
+  OpBuilder b(ret);
+  func::ReturnOp::create(b, ret.getLoc(), results);
+  ret.erase();
+  fn.setFunctionType(b.getFunctionType(fn.getArgumentTypes(), ValueRange(results).getTypes()));
+  fn.setAllResultAttrs(attrs);
+}
+
 /// A training-mode batch_norm of loss_grad, as train_step needs it: its
 /// running buffers (arguments of loss_grad, or instances of stacked ones)
 /// and momentum.
@@ -501,13 +511,7 @@ FailureOr<func::FuncOp> shareLossGrad(func::FuncOp lossGrad, SmallVectorImpl<Nor
   });
   if (walk.wasInterrupted())
     return failure();
-  func::ReturnOp::create(b, ret.getLoc(), results);
-  ret.erase();
-  SmallVector<Type> types;
-  for (Value v : results)
-    types.push_back(v.getType());
-  shared.setFunctionType(b.getFunctionType(shared.getArgumentTypes(), types));
-  shared.setAllResultAttrs(resultAttrs);
+  replaceResults(shared, results, resultAttrs);
 
   // loss_grad: the call, its own results.
   Block &body = lossGrad.getBody().front();
@@ -669,13 +673,7 @@ LogicalResult buildTrainStep(func::FuncOp lossGrad, const Optimizer &optimizer, 
       return failure();
   if (failed(buffers.emit(results, resultAttrs)))
     return failure();
-  func::ReturnOp::create(b, ret.getLoc(), results);
-  ret.erase();
-  SmallVector<Type> types;
-  for (Value v : results)
-    types.push_back(v.getType());
-  step.setFunctionType(b.getFunctionType(step.getArgumentTypes(), types));
-  step.setAllResultAttrs(resultAttrs);
+  replaceResults(step, results, resultAttrs);
   return success();
 }
 
