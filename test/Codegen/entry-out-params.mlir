@@ -69,6 +69,33 @@ func.func @stacked() -> memref<2x4xf32> {
   return %g : memref<2x4xf32>
 }
 
+// Not in place: instance buffers made in another shape ([2, 6], like a
+// convolution weight gradient made as [O, C*KH*KW]) and reshaped into their
+// slice are not the slice with unit dims added; they stay copies (this
+// crashed in inferRankReducedResultType before).
+// CHECK-LABEL: func.func @reshaped(
+// CHECK-SAME: %[[G:[a-z0-9_]+]]: memref<2x2x2x3xf32>)
+// CHECK: memref.alloc() : memref<2x6xf32>
+// CHECK: memref.alloc() : memref<2x6xf32>
+// CHECK: memref.copy
+// CHECK: memref.copy
+func.func @reshaped() -> memref<2x2x2x3xf32> {
+  %a = memref.alloc() : memref<2x6xf32>
+  %ca = memref.cast %a : memref<2x6xf32> to memref<2x6xf32, strided<[?, 1], offset: ?>>
+  "test.compute"(%ca) : (memref<2x6xf32, strided<[?, 1], offset: ?>>) -> ()
+  %b = memref.alloc() : memref<2x6xf32>
+  %cb = memref.cast %b : memref<2x6xf32> to memref<2x6xf32, strided<[?, 1], offset: ?>>
+  "test.compute"(%cb) : (memref<2x6xf32, strided<[?, 1], offset: ?>>) -> ()
+  %g = memref.alloc() : memref<2x2x2x3xf32>
+  %ea = memref.expand_shape %a [[0, 1], [2, 3]] output_shape [1, 2, 2, 3] : memref<2x6xf32> into memref<1x2x2x3xf32>
+  %sa = memref.subview %g[0, 0, 0, 0] [1, 2, 2, 3] [1, 1, 1, 1] : memref<2x2x2x3xf32> to memref<1x2x2x3xf32, strided<[12, 6, 3, 1]>>
+  memref.copy %ea, %sa : memref<1x2x2x3xf32> to memref<1x2x2x3xf32, strided<[12, 6, 3, 1]>>
+  %eb = memref.expand_shape %b [[0, 1], [2, 3]] output_shape [1, 2, 2, 3] : memref<2x6xf32> into memref<1x2x2x3xf32>
+  %sb = memref.subview %g[1, 0, 0, 0] [1, 2, 2, 3] [1, 1, 1, 1] : memref<2x2x2x3xf32> to memref<1x2x2x3xf32, strided<[12, 6, 3, 1], offset: 12>>
+  memref.copy %eb, %sb : memref<1x2x2x3xf32> to memref<1x2x2x3xf32, strided<[12, 6, 3, 1], offset: 12>>
+  return %g : memref<2x2x2x3xf32>
+}
+
 // Not in place: an instance buffer still read after its copy (the other
 // instance is).
 // CHECK-LABEL: func.func @read_after(

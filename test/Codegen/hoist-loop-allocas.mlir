@@ -69,3 +69,18 @@ func.func @not_in_a_loop() {
   %buf = memref.alloca() : memref<16xf32>
   return
 }
+
+// A size without a constant bound cannot be allocated in front of the loop:
+// left in it, with a warning (resc's own lowering makes no such buffer:
+// res-stack-temporaries puts only bounded ones on the stack).
+// RUN: res-opt %s --pass-pipeline='builtin.module(func.func(res-hoist-loop-allocas))' 2>&1 >/dev/null | FileCheck %s --check-prefix=WARN
+// WARN: warning: stack buffer in a loop of unbounded size: the stack grows every iteration
+// WARN-NOT: warning
+func.func @unbounded(%n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %i = %c0 to %n step %c1 {
+    %buf = memref.alloca(%i) : memref<?xf32>
+  }
+  return
+}

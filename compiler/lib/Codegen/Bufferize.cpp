@@ -65,6 +65,25 @@ struct ResBufferize : resc::impl::ResBufferizeBase<ResBufferize> {
       return cast<BufferLikeType>(
           getMemRefTypeWithStaticIdentityLayout(tensor, memorySpace));
     };
+    // A buffer passed to a kernel whose argument type its layout cannot be
+    // cast to (a loop-carried buffer of fully dynamic strides into a
+    // row-contiguous argument) is copied into a new buffer of the
+    // argument's type. A layout with dynamic offset or strides cannot be
+    // allocated as such (memref.alloc wants its symbols): allocate the
+    // identity layout and cast. (ResNet8 with `repeat(2)`: the BatchNorm
+    // kernel after the repeated block took the loop's carry that way.)
+    options.allocationFn = [](OpBuilder &b, Location loc, MemRefType type, ValueRange dynShape,
+                              unsigned alignment) -> FailureOr<Value> {
+      auto identity = MemRefType::get(type.getShape(), type.getElementType(),
+                                      MemRefLayoutAttrInterface(), type.getMemorySpace());
+      IntegerAttr align = alignment ? b.getI64IntegerAttr(alignment) : IntegerAttr();
+      Value buffer = memref::AllocOp::create(b, loc, identity, dynShape, align);
+      if (identity == type)
+        return buffer;
+      if (!memref::CastOp::areCastCompatible(identity, type))
+        return failure();
+      return Value(memref::CastOp::create(b, loc, type, buffer));
+    };
     BufferizationState state;
     if (failed(runOneShotModuleBufferize(getOperation(), options, state)))
       signalPassFailure();

@@ -91,6 +91,11 @@ static void writeSlicesInPlace(func::FuncOp fn, Value out) {
     if (!alloc || alloc->getBlock() != &body || copy->getBlock() != &body ||
         !alloc.getType().hasStaticShape())
       continue;
+    // The slice must be the buffer with unit dims added, not reshaped (a
+    // convolution's weight gradient is made as [O, C*KH*KW] and expanded
+    // to [1, O, C, KH, KW]: left as a copy).
+    if (!computeRankReductionMask(slice.getStaticSizes(), alloc.getType().getShape()))
+      continue;
     // The buffer is used through casts (kernel operands) before the copy.
     bool ok = true;
     for (Operation *user : alloc->getUsers()) {

@@ -236,12 +236,13 @@ class Basic(nn.Module):
 
 class ResNet8(nn.Module):
     """examples/resnet8.res: forward in evaluation mode, loss in training mode
-    (BatchNorm with batch statistics), like resc's entry points."""
+    (BatchNorm with batch statistics), like resc's entry points. `blocks`:
+    the count of stage1's repeat (1 in the fixture)."""
 
-    def __init__(self):
+    def __init__(self, blocks=1):
         super().__init__()
         self.stem = nn.Conv2d(1, 16, 3, padding=1)
-        self.stage1 = nn.Sequential(Basic(16, 16))
+        self.stage1 = nn.Sequential(*[Basic(16, 16) for _ in range(blocks)])
         self.stage2 = Basic(16, 32, stride=2)
         self.stage3 = Basic(32, 64, stride=2)
         self.head = nn.Linear(64, 10)
@@ -470,7 +471,8 @@ class ConvMix(nn.Module):
         return [x, rng.integers(0, 3, n).astype(np.int32)] if entry == "loss" else [x]
 
 
-MODELS = {"longskip": LongSkip, "shared": Shared, "seq": Seq, "resnet8": ResNet8, "nnops": NNOps,
+MODELS = {"longskip": LongSkip, "shared": Shared, "seq": Seq, "resnet8": ResNet8,
+          "resnet8x2": lambda: ResNet8(blocks=2), "nnops": NNOps,
           "nngrad": NNGrad, "symconv": SymConv, "bntwice": Twice, "tinylm": TinyLM,
           "attn": Attn, "convmix": ConvMix}
 
