@@ -144,3 +144,60 @@ module attributes {res.optimizer = {name = "SGD", momentum = 0.0 : f64, dampenin
     return %l, %g : tensor<f32>, tensor<2x4x4xf32>
   }
 }
+
+// -----
+
+// Batch norms whose running buffers are instances of a stacked buffer: the
+// step and loss_grad both call the body that also returns the batch
+// statistics, and each instance's statistics update that instance.
+// CALL-LABEL: func.func @__resc_impl_B_loss_grad_stats(
+// CALL: %[[M0:[^,]+]], %[[V0:[^ ]+]] = res.batch_stats
+// CALL: %[[M1:[^,]+]], %[[V1:[^ ]+]] = res.batch_stats
+// CALL: return %{{.*}}, %{{.*}}, %[[M0]], %[[V0]], %[[M1]], %[[V1]] :
+// CALL-LABEL: func.func @B_loss_grad(
+// CALL-NEXT: call @__resc_impl_B_loss_grad_stats
+// CALL-LABEL: func.func @B_train_step(
+// CALL-NOT: res.batch_norm
+// CALL: %[[S:.*]]:6 = call @__resc_impl_B_loss_grad_stats(
+// CALL-DAG: %[[RM0:.*]] = res.instance %{{.*}}[0] : tensor<2x3xf32> -> tensor<3xf32>
+// CALL-DAG: %[[RM1:.*]] = res.instance %{{.*}}[1] : tensor<2x3xf32> -> tensor<3xf32>
+// CALL-DAG: res.mul %[[S]]#2,
+// CALL-DAG: res.mul %[[RM0]],
+// CALL-DAG: res.mul %[[S]]#4,
+// CALL-DAG: res.mul %[[RM1]],
+// CALL: res.concat
+module attributes {res.optimizer = {name = "SGD", momentum = 0.0 : f64, dampening = 0.0 : f64, weight_decay = 0.0 : f64, nesterov = false, lr = 0.1 : f64}} {
+  func.func @B_loss_grad(%x: tensor<?x3x2xf32> {res.name = "x", res.role = "input", res.dims = ["N", 3, 2]},
+                         %c: tensor<3xf32> {res.name = "w", res.role = "param"},
+                         %rm: tensor<2x3xf32> {res.name = "blocks.*.bn.running_mean", res.role = "buffer", res.stacked = 1 : i64},
+                         %rv: tensor<2x3xf32> {res.name = "blocks.*.bn.running_var", res.role = "buffer", res.stacked = 1 : i64})
+      -> (tensor<f32> {res.name = "loss", res.role = "loss", res.dims = []}, tensor<3xf32> {res.name = "w", res.role = "grad"}) {
+    %m0 = res.instance %rm[0] : tensor<2x3xf32> -> tensor<3xf32>
+    %v0 = res.instance %rv[0] : tensor<2x3xf32> -> tensor<3xf32>
+    %m1 = res.instance %rm[1] : tensor<2x3xf32> -> tensor<3xf32>
+    %v1 = res.instance %rv[1] : tensor<2x3xf32> -> tensor<3xf32>
+    %y0 = res.batch_norm %x, %c, %c, %m0, %v0 {training = true} : (tensor<?x3x2xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<?x3x2xf32>
+    %y1 = res.batch_norm %y0, %c, %c, %m1, %v1 {training = true} : (tensor<?x3x2xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<?x3x2xf32>
+    %l = res.mean %y1 : tensor<?x3x2xf32> -> tensor<f32>
+    return %l, %c : tensor<f32>, tensor<3xf32>
+  }
+}
+
+// -----
+
+// A running buffer that is not an argument (nor an instance of one): the
+// step cannot name it across a call, so it keeps its own copy of the body.
+// CALL-LABEL: func.func @C_train_step(
+// CALL-NOT: call
+// CALL: res.batch_norm
+// CALL-NOT: __resc_impl_C_loss_grad_stats
+module attributes {res.optimizer = {name = "SGD", momentum = 0.0 : f64, dampening = 0.0 : f64, weight_decay = 0.0 : f64, nesterov = false, lr = 0.1 : f64}} {
+  func.func @C_loss_grad(%x: tensor<?x3x2xf32> {res.name = "x", res.role = "input", res.dims = ["N", 3, 2]},
+                         %c: tensor<3xf32> {res.name = "w", res.role = "param"})
+      -> (tensor<f32> {res.name = "loss", res.role = "loss", res.dims = []}, tensor<3xf32> {res.name = "w", res.role = "grad"}) {
+    %m = res.add %c, %c : tensor<3xf32>
+    %y = res.batch_norm %x, %c, %c, %m, %c {training = true} : (tensor<?x3x2xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<?x3x2xf32>
+    %l = res.mean %y : tensor<?x3x2xf32> -> tensor<f32>
+    return %l, %c : tensor<f32>, tensor<3xf32>
+  }
+}

@@ -136,6 +136,16 @@ std::unique_ptr<Optimizer> makeOptimizer(DictionaryAttr opt) {
   return nullptr;
 }
 
+/// The argument behind `v` (through unrolling's casts) and its instance
+/// index, -1 when not an instance; no argument when `v` is neither.
+std::pair<BlockArgument, int64_t> argumentOf(Value v) {
+  while (auto c = v.getDefiningOp<tensor::CastOp>())
+    v = c.getSource();
+  if (auto inst = v.getDefiningOp<InstanceOp>())
+    return {dyn_cast<BlockArgument>(inst.getStack()), inst.getIndexAttr().getInt()};
+  return {dyn_cast<BlockArgument>(v), -1};
+}
+
 /// The BatchNorm buffers train_step updates in place, like PyTorch's
 /// BatchNorm forward in train mode: running_mean/var move towards the batch
 /// mean and the *unbiased* batch variance by `momentum`, and
@@ -229,14 +239,7 @@ private:
   /// The buffer argument behind `v` (through unrolling's casts and instance
   /// slices) and the instance index (-1 when not stacked).
   std::pair<BlockArgument, int64_t> source(Value v) {
-    while (auto c = v.getDefiningOp<tensor::CastOp>())
-      v = c.getSource();
-    int64_t index = -1;
-    if (auto inst = v.getDefiningOp<InstanceOp>()) {
-      index = inst.getIndexAttr().getInt();
-      v = inst.getStack();
-    }
-    auto arg = dyn_cast<BlockArgument>(v);
+    auto [arg, index] = argumentOf(v);
     if (!arg || arg.getOwner()->getParentOp() != step.getOperation())
       return {BlockArgument(), -1};
     auto role = step.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "res.role");
@@ -467,17 +470,16 @@ struct NormBuffers {
   double momentum;
 };
 
-/// The same value in `to`, which has `from`'s arguments: an argument, or an
-/// instance of one (through unrolling's casts).
+/// The same value in `to`, which has the arguments of `v`'s function: an
+/// argument, or an instance of one (argumentOf).
 Value rebuildArgument(OpBuilder &b, Value v, func::FuncOp to) {
-  while (auto c = v.getDefiningOp<tensor::CastOp>())
-    v = c.getSource();
-  if (auto inst = v.getDefiningOp<InstanceOp>()) {
-    auto arg = cast<BlockArgument>(inst.getStack());
-    return InstanceOp::create(b, inst.getLoc(), inst.getType(),
-                              to.getArgument(arg.getArgNumber()), inst.getIndexAttr());
-  }
-  return to.getArgument(cast<BlockArgument>(v).getArgNumber());
+  auto [arg, index] = argumentOf(v);
+  Value same = to.getArgument(arg.getArgNumber());
+  if (index < 0)
+    return same;
+  auto type = cast<RankedTensorType>(same.getType());
+  return InstanceOp::create(b, v.getLoc(), RankedTensorType::get(type.getShape().drop_front(), type.getElementType()),
+                            same, b.getI64IntegerAttr(index));
 }
 
 /// Moves loss_grad's body into `__resc_impl_<model>_loss_grad_stats`, which
@@ -485,8 +487,20 @@ Value rebuildArgument(OpBuilder &b, Value v, func::FuncOp to) {
 /// variance (res.batch_stats, which CSE shares with the normalisation);
 /// loss_grad calls it and drops those. train_step can then call it too
 /// instead of repeating the forward and backward code to get at the
-/// statistics. Fills `norms` in the order of the extra results.
+/// statistics. Fills `norms` in the order of the extra results. A null
+/// function when a running buffer is not an argument (or an instance).
 FailureOr<func::FuncOp> shareLossGrad(func::FuncOp lossGrad, SmallVectorImpl<NormBuffers> &norms) {
+  // Only when train_step can name every running buffer (an argument or an
+  // instance of one, as the front end makes them); else it keeps its own
+  // copy of the body.
+  WalkResult named = lossGrad.walk([](BatchNormOp bn) {
+    return bn.getTraining() && (!argumentOf(bn.getRunningMean()).first ||
+                                !argumentOf(bn.getRunningVar()).first)
+               ? WalkResult::interrupt()
+               : WalkResult::advance();
+  });
+  if (named.wasInterrupted())
+    return func::FuncOp();
   OpBuilder b(lossGrad.getContext());
   b.setInsertionPoint(lossGrad);
   auto shared = cast<func::FuncOp>(b.clone(*lossGrad));
@@ -543,6 +557,7 @@ LogicalResult buildTrainStep(func::FuncOp lossGrad, const Optimizer &optimizer, 
     if (failed(shared))
       return failure();
     callee = *shared;
+    calls = bool(callee);
   }
 
   OpBuilder b(lossGrad.getContext());
