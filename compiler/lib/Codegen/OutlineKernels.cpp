@@ -76,13 +76,7 @@ public:
     }
     SmallVector<Value> args;
     SmallVector<Operation *> constants;
-    for (Value v : outside) {
-      Operation *def = v.getDefiningOp();
-      if (def && def->hasTrait<OpTrait::ConstantLike>())
-        constants.push_back(def);
-      else
-        args.push_back(v);
-    }
+    resc::codegen::splitCaptured(outside.getArrayRef(), args, constants);
 
     OpBuilder b(module.getContext());
     b.setInsertionPointToEnd(module.getBody());

@@ -31,17 +31,9 @@ void outlineBody(scf::ForallOp loop, resc::codegen::SharedFunctions &bodies, OpB
   Block *body = loop.getBody();
   llvm::SetVector<Value> captured;
   getUsedValuesDefinedAbove(loop.getRegion(), captured);
-  // Constants are copied in: the body stays foldable and identical bodies
-  // stay identical whatever constants their callers share.
   SmallVector<Value> args(loop.getInductionVars());
   SmallVector<Operation *> constants;
-  for (Value v : captured) {
-    Operation *def = v.getDefiningOp();
-    if (def && def->hasTrait<OpTrait::ConstantLike>())
-      constants.push_back(def);
-    else
-      args.push_back(v);
-  }
+  resc::codegen::splitCaptured(captured.getArrayRef(), args, constants);
 
   auto module = loop->getParentOfType<ModuleOp>();
   b.setInsertionPointToEnd(module.getBody());

@@ -17,6 +17,22 @@
 
 namespace resc::codegen {
 
+/// Splits the values outlined code captures into what becomes arguments
+/// and the constants copied into the function (so it stays self-contained
+/// and foldable, and equal code stays equal whatever constants its callers
+/// share), keeping their order.
+inline void splitCaptured(llvm::ArrayRef<mlir::Value> captured,
+                          llvm::SmallVectorImpl<mlir::Value> &args,
+                          llvm::SmallVectorImpl<mlir::Operation *> &constants) {
+  for (mlir::Value v : captured) {
+    mlir::Operation *def = v.getDefiningOp();
+    if (def && def->hasTrait<mlir::OpTrait::ConstantLike>())
+      constants.push_back(def);
+    else
+      args.push_back(v);
+  }
+}
+
 class SharedFunctions {
 public:
   SharedFunctions(mlir::ModuleOp module, llvm::StringRef prefix)
