@@ -20,9 +20,20 @@ std::string resc::trainingPipeline(bool keptRemarks) {
          (keptRemarks ? "true" : "false") + "}, canonicalize, cse";
 }
 
-std::string resc::trainStepPipeline(bool fuseUpdate) {
-  return std::string("res-build-train-step{fuse-update=") + (fuseUpdate ? "true" : "false") +
-         "}, canonicalize, cse";
+std::string resc::trainStepPipeline(FuseUpdate fuse) {
+  // Automatic: fused for parameters over 16 MiB. Separately, the update of
+  // parameters that do not fit in cache streams the stored gradient, the
+  // parameter and the optimizer state through memory once more, and two
+  // threads share that bandwidth: ResMLP (34 MB) train_step at batch 256
+  // on two threads ran 5% faster fused, its two-thread speed-up 1.81x ->
+  // 1.90x; TinyLM (4 MB) ran 5% slower fused, ResNet8 the same
+  // (docs/performance.md, "Session 10").
+  constexpr int64_t kFuseAboveBytes = 16 << 20;
+  std::string flags = fuse == FuseUpdate::Always ? "fuse-update=true"
+                      : fuse == FuseUpdate::Never
+                          ? "fuse-update=false"
+                          : "fuse-update=false fuse-update-above=" + std::to_string(kFuseAboveBytes);
+  return "res-build-train-step{" + flags + "}, canonicalize, cse";
 }
 
 std::string resc::fusionPipeline(FuseResidual which, bool remarks) {

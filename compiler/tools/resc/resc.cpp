@@ -107,9 +107,10 @@ static cl::opt<FuseResidual> fuseResidual(
 
 static cl::opt<bool> fuseUpdate(
     "fuse-update",
-    cl::desc("Fuse the optimizer update into each weight gradient's computation in train_step: "
-             "smaller scratch arena, faster on two threads for MLPs, slower for TinyLM, longer "
-             "compile (default false: train_step calls loss_grad, then updates)"),
+    cl::desc("Fuse the optimizer update into each weight gradient's computation in train_step "
+             "(true) or not (false: train_step calls loss_grad, then updates). Default: fused "
+             "when the parameters take more than 16 MiB (faster for large MLPs, on two threads "
+             "most; slower for TinyLM; longer compile)"),
     cl::init(false), cl::cat(rescCategory));
 
 static cl::opt<bool> verifyDiagnostics(
@@ -189,7 +190,10 @@ static int lower(mlir::ModuleOp module, llvm::raw_pwrite_stream &os,
   if (!runStage("training pipeline", trainingPipeline(memoryRemarks)) ||
       !runStage("fusion pipeline",
                 fusionPipeline(fuseResidual, llvm::is_contained(remarkKinds, Remark::Fusion))) ||
-      !runStage("train step pipeline", trainStepPipeline(fuseUpdate)))
+      !runStage("train step pipeline",
+                trainStepPipeline(fuseUpdate.getNumOccurrences() == 0 ? FuseUpdate::Auto
+                                  : fuseUpdate                        ? FuseUpdate::Always
+                                                                      : FuseUpdate::Never)))
     return 1;
   if (emitAction == Emit::ResGrad) {
     module.print(os);

@@ -139,8 +139,9 @@ def ResBuildTrainStep : Pass<"res-build-train-step", "::mlir::ModuleOp"> {
     momentum mean`, `running_var` likewise with the unbiased batch variance,
     `num_batches_tracked += 1`; also results with `res.role = "update"`.
 
-    `fuse-update` (off by default: equal speed, measured in
-    docs/performance.md): the step repeats loss_grad's body instead
+    `fuse-update` (off by default; `fuse-update-above=B` turns it on for
+    models whose parameters take more than B bytes, as resc does above 16
+    MiB: measured in docs/performance.md): the step repeats loss_grad's body instead
     of calling it, and each parameter's update is placed right after the
     last op that reads the parameter and after its gradient; a stacked
     parameter (`repeat`) whose gradient is the concatenation of per-instance
@@ -152,7 +153,9 @@ def ResBuildTrainStep : Pass<"res-build-train-step", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"fuseUpdate", "fuse-update", "bool", /*default=*/"false",
-           "Update each parameter (instance) right after its gradient">
+           "Update each parameter (instance) right after its gradient">,
+    Option<"fuseUpdateAbove", "fuse-update-above", "int64_t", /*default=*/"0",
+           "Also fuse when the parameters take more than this many bytes (0: never)">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::tensor::TensorDialect"];

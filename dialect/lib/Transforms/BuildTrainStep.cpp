@@ -692,6 +692,18 @@ LogicalResult buildTrainStep(func::FuncOp lossGrad, const Optimizer &optimizer, 
   return success();
 }
 
+/// Bytes of `fn`'s parameters (static shapes; as stored, stacked or not).
+int64_t parameterBytes(func::FuncOp fn) {
+  int64_t bytes = 0;
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+    auto role = fn.getArgAttrOfType<StringAttr>(i, "res.role");
+    auto type = dyn_cast<RankedTensorType>(fn.getArgument(i).getType());
+    if (role && role.getValue() == "param" && type && type.hasStaticShape())
+      bytes += type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
+  }
+  return bytes;
+}
+
 struct ResBuildTrainStep : res::impl::ResBuildTrainStepBase<ResBuildTrainStep> {
   using Base::Base;
   void runOnOperation() override {
@@ -709,7 +721,9 @@ struct ResBuildTrainStep : res::impl::ResBuildTrainStepBase<ResBuildTrainStep> {
       if (fn.getSymName().ends_with("_loss_grad"))
         grads.push_back(fn);
     for (func::FuncOp g : grads)
-      if (failed(buildTrainStep(g, *optimizer, fuseUpdate)))
+      if (failed(buildTrainStep(g, *optimizer,
+                                fuseUpdate || (fuseUpdateAbove > 0 &&
+                                               parameterBytes(g) > fuseUpdateAbove))))
         return signalPassFailure();
   }
 };

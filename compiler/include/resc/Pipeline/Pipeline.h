@@ -32,9 +32,11 @@ enum class FuseResidual { All, Forward, Backward, None };
 std::string fusionPipeline(FuseResidual which, bool remarks);
 /// res: <Model>_train_step from loss_grad and the optimizer (after the
 /// fusion pipeline, so the step's body has the fused ops: each update is
-/// placed after the last op reading its parameter). `fuseUpdate`: updates
-/// placed with their gradients, for res-tile-for-vectors to fuse.
-std::string trainStepPipeline(bool fuseUpdate);
+/// placed after the last op reading its parameter). Fused updates are
+/// placed with their gradients, for res-tile-for-vectors to fuse; `Auto`
+/// fuses them for models with large parameters.
+enum class FuseUpdate { Auto, Always, Never };
+std::string trainStepPipeline(FuseUpdate fuse);
 /// res on tensors -> linalg/tensor/arith/math/scf on tensors.
 llvm::StringRef resToLinalgPipeline();
 /// linalg on tensors -> kernels on buffers, every buffer of an entry in its
