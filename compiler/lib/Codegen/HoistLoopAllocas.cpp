@@ -56,9 +56,9 @@ bool hoistAtBound(memref::AllocaOp alloca) {
     return false;
   OpBuilder b(outermost);
   Location loc = alloca.getLoc();
-  auto raw = memref::AllocaOp::create(
-      b, loc, MemRefType::get({*bytes}, b.getI8Type(), MemRefLayoutAttrInterface(), type.getMemorySpace()),
-      ValueRange{}, alloca.getAlignmentAttr());
+  auto rawType = MemRefType::get({*bytes}, b.getI8Type(), MemRefLayoutAttrInterface(),
+                                 type.getMemorySpace());
+  auto raw = memref::AllocaOp::create(b, loc, rawType, ValueRange{}, alloca.getAlignmentAttr());
   b.setInsertionPoint(alloca);
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   auto view = memref::ViewOp::create(b, loc, type, raw, zero, alloca.getDynamicSizes());

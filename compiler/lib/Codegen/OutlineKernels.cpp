@@ -79,25 +79,17 @@ public:
     resc::codegen::splitCaptured(outside.getArrayRef(), args, constants);
 
     OpBuilder b(module.getContext());
-    b.setInsertionPointToEnd(module.getBody());
-    auto type = b.getFunctionType(ValueRange(args).getTypes(), op->getResultTypes());
-    auto kernel = func::FuncOp::create(b, op.getLoc(), "__resc_kernel", type);
-    kernel.setPrivate();
-    // Calls stay calls in LLVM: inlining a kernel back into each caller
-    // would undo the sharing (and the compile-time saving).
-    kernel->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
+    IRMapping map;
+    auto kernel = resc::codegen::startOutlined(
+        b, module, op.getLoc(), "__resc_kernel",
+        b.getFunctionType(ValueRange(args).getTypes(), op->getResultTypes()), args, constants,
+        map);
     // Called from inside a parallel loop (a convolution's per-image loop):
     // every thread already runs it, so res-tile-for-vectors does not split
     // it again (a nested OpenMP region runs on one thread anyway, after a
     // fork/join).
     if (op->getParentOfType<scf::ForallOp>())
       kernel->setAttr(resc::kSerialKernelAttr, b.getUnitAttr());
-    Block *entry = kernel.addEntryBlock();
-    b.setInsertionPointToStart(entry);
-    IRMapping map;
-    map.map(args, entry->getArguments());
-    for (Operation *c : constants)
-      b.clone(*c, map);
     SmallVector<Operation *> firstEmpty;
     for (tensor::EmptyOp empty : split)
       firstEmpty.push_back(b.clone(*empty, map));

@@ -35,20 +35,10 @@ void outlineBody(scf::ForallOp loop, resc::codegen::SharedFunctions &bodies, OpB
   SmallVector<Operation *> constants;
   resc::codegen::splitCaptured(captured.getArrayRef(), args, constants);
 
-  auto module = loop->getParentOfType<ModuleOp>();
-  b.setInsertionPointToEnd(module.getBody());
-  auto fn = func::FuncOp::create(b, loop.getLoc(), "__resc_parallel_body",
-                                 b.getFunctionType(ValueRange(args).getTypes(), {}));
-  fn.setPrivate();
-  // Inlined back into each parallel region, the body would be compiled
-  // once per caller again.
-  fn->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
-  Block *entry = fn.addEntryBlock();
-  b.setInsertionPointToStart(entry);
   IRMapping map;
-  map.map(args, entry->getArguments());
-  for (Operation *c : constants)
-    b.clone(*c, map);
+  auto fn = resc::codegen::startOutlined(
+      b, loop->getParentOfType<ModuleOp>(), loop.getLoc(), "__resc_parallel_body",
+      b.getFunctionType(ValueRange(args).getTypes(), {}), args, constants, map);
   for (Operation &op : body->without_terminator())
     b.clone(op, map);
   func::ReturnOp::create(b, loop.getLoc());

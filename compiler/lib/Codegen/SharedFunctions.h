@@ -11,7 +11,9 @@
 #define RESC_CODEGEN_SHAREDFUNCTIONS_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/StringMap.h"
 
@@ -31,6 +33,29 @@ inline void splitCaptured(llvm::ArrayRef<mlir::Value> captured,
     else
       args.push_back(v);
   }
+}
+
+/// A private `noinline` function `name` of `type` at the end of `module`
+/// (calls stay calls in LLVM: inlined back into each caller, the shared
+/// code would be compiled once per caller again), its entry block's
+/// arguments standing for `args` in `map`, `constants` copied in; `b` is
+/// left at the end of the entry block.
+inline mlir::func::FuncOp startOutlined(mlir::OpBuilder &b, mlir::ModuleOp module,
+                                        mlir::Location loc, llvm::StringRef name,
+                                        mlir::FunctionType type,
+                                        llvm::ArrayRef<mlir::Value> args,
+                                        llvm::ArrayRef<mlir::Operation *> constants,
+                                        mlir::IRMapping &map) {
+  b.setInsertionPointToEnd(module.getBody());
+  auto fn = mlir::func::FuncOp::create(b, loc, name, type);
+  fn.setPrivate();
+  fn->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
+  mlir::Block *entry = fn.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  map.map(args, entry->getArguments());
+  for (mlir::Operation *c : constants)
+    b.clone(*c, map);
+  return fn;
 }
 
 class SharedFunctions {

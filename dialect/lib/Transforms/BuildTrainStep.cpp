@@ -477,9 +477,7 @@ Value rebuildArgument(OpBuilder &b, Value v, func::FuncOp to) {
   Value same = to.getArgument(arg.getArgNumber());
   if (index < 0)
     return same;
-  auto type = cast<RankedTensorType>(same.getType());
-  return InstanceOp::create(b, v.getLoc(), RankedTensorType::get(type.getShape().drop_front(), type.getElementType()),
-                            same, b.getI64IntegerAttr(index));
+  return InstanceOp::create(b, v.getLoc(), same, b.getI64IntegerAttr(index));
 }
 
 /// Moves loss_grad's body into `__resc_impl_<model>_loss_grad_stats`, which
