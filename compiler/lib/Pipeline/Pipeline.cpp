@@ -89,7 +89,8 @@ std::string resc::llvmLoweringPipeline(bool deallocate) {
          "vector-transpose-lowering=shuffle16x16}), finalize-memref-to-llvm, "
          "func.func(convert-scf-to-cf, convert-arith-to-llvm, convert-index-to-llvm), "
          "convert-cf-to-llvm, convert-func-to-llvm, llvm.func(convert-ub-to-llvm), "
-         "convert-openmp-to-llvm, reconcile-unrealized-casts, llvm.func(canonicalize, cse)";
+         "convert-openmp-to-llvm, reconcile-unrealized-casts, llvm.func(canonicalize, cse), "
+         "res-parallel-dispatch";
 }
 
 bool resc::hasHeapBuffers(ModuleOp module) {
