@@ -86,10 +86,9 @@ std::string resc::llvmLoweringPipeline(bool deallocate) {
          "func.func(lower-affine, res-expand-shape-to-cast, expand-strided-metadata, lower-affine, "
          "res-approximate-math, convert-math-to-llvm), convert-math-to-libm, "
          "func.func(convert-vector-to-llvm{reassociate-fp-reductions vector-contract-lowering=outerproduct "
-         "vector-transpose-lowering=shuffle16x16}), finalize-memref-to-llvm, "
-         "func.func(convert-scf-to-cf, convert-arith-to-llvm, convert-index-to-llvm), "
-         "convert-cf-to-llvm, convert-func-to-llvm, llvm.func(convert-ub-to-llvm), "
-         "convert-openmp-to-llvm, reconcile-unrealized-casts, llvm.func(canonicalize, cse), "
+         "vector-transpose-lowering=shuffle16x16}), "
+         "finalize-memref-to-llvm, func.func(convert-scf-to-cf{allow-pattern-rollback=false}), convert-to-llvm{allow-pattern-rollback=false}, "
+         "reconcile-unrealized-casts, llvm.func(canonicalize, cse), "
          "res-parallel-dispatch";
 }
 
