@@ -154,20 +154,6 @@ static bool tileDynamicInPairs(RewriterBase &rewriter, linalg::LinalgOp op) {
   return true;
 }
 
-/// The outer level: an scf.forall over chunks the threads share. Returns
-/// the tiled op inside it (or the op itself when it is not split).
-static linalg::LinalgOp distribute(RewriterBase &rewriter, linalg::LinalgOp op) {
-  std::optional<SmallVector<int64_t>> tiles = chooseParallelTiles(op);
-  if (!tiles)
-    return op;
-  // One tiled op is expected; anything else is left as the scheduler made it.
-  FailureOr<scf::SCFTilingResult> tiled =
-      tile(rewriter, op, *tiles, {}, scf::SCFTilingOptions::LoopType::ForallOp);
-  if (failed(tiled))
-    return op;
-  return cast<linalg::LinalgOp>(tiled->tiledOps.back());
-}
-
 /// Tiles `root` (never along a reduction dim) and fuses the producers in
 /// `fusable` into every tile; returns the tiled root first in
 /// tiledAndFusedOps. Reduction dims must stay whole here: a producer fused
@@ -250,6 +236,86 @@ static linalg::TransposeOp packableTranspose(linalg::LinalgOp contraction,
       return t;
   }
   return {};
+}
+
+/// Largest row panel a thread chunk copies onto its stack (res-stack-
+/// temporaries keeps up to 1 MiB per parallel body there).
+constexpr int64_t kMaxPanelBytes = 512 * 1024;
+
+/// The operand B[k, n] of `contraction` (n its innermost dim, the register
+/// tile's vector dim; static extents) when the thread chunks `chunks` split
+/// only n into panels narrower than B's rows: each chunk reads a [K, panel]
+/// strip of rows a whole row apart (a data gradient's W: 2-4 KB), once per
+/// 6-row register tile, each row on another page, where the hardware
+/// prefetchers do not follow. Copied into a contiguous panel per chunk, as
+/// BLAS packs B, the tiles stream it. Null for anything else.
+static OpOperand *packableRows(linalg::LinalgOp contraction, ArrayRef<int64_t> chunks) {
+  FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(contraction);
+  if (failed(dims) || dims->n.size() != 1 || dims->k.size() != 1)
+    return nullptr;
+  unsigned n = dims->n.front(), k = dims->k.front();
+  SmallVector<int64_t> ranges = contraction.getStaticLoopRanges();
+  for (auto [d, size] : llvm::enumerate(chunks))
+    if (size != 0 && d != n)
+      return nullptr;
+  if (chunks[n] == 0 || ShapedType::isDynamic(ranges[n]) || ShapedType::isDynamic(ranges[k]) ||
+      chunks[n] >= ranges[n] || ranges[k] * chunks[n] * 4 > kMaxPanelBytes)
+    return nullptr;
+  for (OpOperand *in : contraction.getDpsInputOperands()) {
+    AffineMap map = contraction.getMatchingIndexingMap(in);
+    if (map.getNumResults() == 2 && map.getDimPosition(0) == k && map.getDimPosition(1) == n &&
+        !in->get().getDefiningOp<linalg::TransposeOp>())
+      return in;
+  }
+  return nullptr;
+}
+
+/// Makes `contraction` read its packableRows operand through a copy, which
+/// then moves into the thread chunks with it; null when there is none.
+static linalg::CopyOp packRows(RewriterBase &rewriter, linalg::LinalgOp contraction,
+                               ArrayRef<int64_t> chunks) {
+  OpOperand *rows = packableRows(contraction, chunks);
+  if (!rows)
+    return {};
+  rewriter.setInsertionPoint(contraction);
+  Location loc = contraction.getLoc();
+  auto type = cast<RankedTensorType>(rows->get().getType());
+  Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType());
+  auto copy = linalg::CopyOp::create(rewriter, loc, rows->get(), empty);
+  rewriter.modifyOpInPlace(contraction, [&] { rows->set(copy.getResult(0)); });
+  return copy;
+}
+
+/// Tiles a thread chunk's packing: a transpose in 16 x 16 register blocks,
+/// a panel copy in row vectors.
+static void tilePacking(RewriterBase &rewriter, ArrayRef<Operation *> chunkOps) {
+  for (Operation *op : chunkOps)
+    if (isa<linalg::TransposeOp, linalg::CopyOp>(op))
+      if (std::optional<TileSchedule> s = chooseTiles(cast<linalg::LinalgOp>(op)))
+        tileAndPeel(rewriter, op, *s);
+}
+
+/// The outer level: an scf.forall over chunks the threads share. Returns
+/// the tiled op inside it (or the op itself when it is not split).
+static linalg::LinalgOp distribute(RewriterBase &rewriter, linalg::LinalgOp op) {
+  std::optional<SmallVector<int64_t>> tiles = chooseParallelTiles(op);
+  if (!tiles)
+    return op;
+  if (linalg::isaContractionOpInterface(op))
+    if (linalg::CopyOp copy = packRows(rewriter, op, *tiles)) {
+      FailureOr<scf::SCFTileAndFuseResult> forall = tileAndFuse(
+          rewriter, op, {copy.getOperation()}, *tiles, {}, scf::SCFTilingOptions::LoopType::ForallOp);
+      if (failed(forall))
+        return op;
+      tilePacking(rewriter, forall->tiledAndFusedOps.getArrayRef());
+      return cast<linalg::LinalgOp>(forall->tiledAndFusedOps.front());
+    }
+  // One tiled op is expected; anything else is left as the scheduler made it.
+  FailureOr<scf::SCFTilingResult> tiled =
+      tile(rewriter, op, *tiles, {}, scf::SCFTilingOptions::LoopType::ForallOp);
+  if (failed(tiled))
+    return op;
+  return cast<linalg::LinalgOp>(tiled->tiledOps.back());
 }
 
 /// packableTranspose for the thread chunks chooseParallelTiles makes.
@@ -353,17 +419,16 @@ static bool tileWithProducers(RewriterBase &rewriter, linalg::LinalgOp root, boo
     if (std::optional<SmallVector<int64_t>> chunks = chooseParallelTiles(contraction)) {
       scheduleOnRoot(root, contraction, *chunks, {}, sizes, order);
       SmallVector<Operation *> chunkProducers = producers;
-      if (linalg::TransposeOp t = packableTranspose(contraction, *chunks))
+      if (linalg::TransposeOp t = packableTranspose(contraction, *chunks)) {
         chunkProducers.push_back(t);
+      } else if (linalg::CopyOp copy = packRows(rewriter, contraction, *chunks)) {
+        chunkProducers.push_back(copy);
+      }
       FailureOr<scf::SCFTileAndFuseResult> forall = tileAndFuse(
           rewriter, root, chunkProducers, sizes, {}, scf::SCFTilingOptions::LoopType::ForallOp);
       if (failed(forall))
         return false;
-      // The chunk's transpose, in 16 x 16 register blocks.
-      for (Operation *op : forall->tiledAndFusedOps)
-        if (auto t = dyn_cast<linalg::TransposeOp>(op))
-          if (std::optional<TileSchedule> s = chooseTiles(t))
-            tileAndPeel(rewriter, t, *s);
+      tilePacking(rewriter, forall->tiledAndFusedOps.getArrayRef());
       root = cast<linalg::LinalgOp>(forall->tiledAndFusedOps.front());
       // The contraction moved into the chunk too (the old op is gone).
       contraction = contractionOf(root);
