@@ -259,13 +259,16 @@ static OpOperand *packableRows(linalg::LinalgOp contraction, ArrayRef<int64_t> c
     if (size != 0 && d != n)
       return nullptr;
   if (chunks[n] == 0 || ShapedType::isDynamic(ranges[n]) || ShapedType::isDynamic(ranges[k]) ||
-      chunks[n] >= ranges[n] || ranges[k] * chunks[n] * 4 > kMaxPanelBytes)
+      chunks[n] >= ranges[n])
     return nullptr;
   for (OpOperand *in : contraction.getDpsInputOperands()) {
     AffineMap map = contraction.getMatchingIndexingMap(in);
-    if (map.getNumResults() == 2 && map.getDimPosition(0) == k && map.getDimPosition(1) == n &&
-        !in->get().getDefiningOp<linalg::TransposeOp>())
-      return in;
+    Value b = in->get();
+    if (map.getNumResults() != 2 || map.getDimPosition(0) != k || map.getDimPosition(1) != n ||
+        b.getDefiningOp<linalg::TransposeOp>() || b.getDefiningOp<linalg::CopyOp>())
+      continue;
+    int64_t bytes = ranges[k] * chunks[n] * getElementTypeOrSelf(b).getIntOrFloatBitWidth() / 8;
+    return bytes <= kMaxPanelBytes ? in : nullptr;
   }
   return nullptr;
 }
@@ -305,8 +308,10 @@ static linalg::LinalgOp distribute(RewriterBase &rewriter, linalg::LinalgOp op) 
     if (linalg::CopyOp copy = packRows(rewriter, op, *tiles)) {
       FailureOr<scf::SCFTileAndFuseResult> forall = tileAndFuse(
           rewriter, op, {copy.getOperation()}, *tiles, {}, scf::SCFTilingOptions::LoopType::ForallOp);
-      if (failed(forall))
+      if (failed(forall)) {
+        rewriter.replaceOp(copy, copy.getInputs().front()); // read in place again
         return op;
+      }
       tilePacking(rewriter, forall->tiledAndFusedOps.getArrayRef());
       return cast<linalg::LinalgOp>(forall->tiledAndFusedOps.front());
     }
@@ -419,15 +424,18 @@ static bool tileWithProducers(RewriterBase &rewriter, linalg::LinalgOp root, boo
     if (std::optional<SmallVector<int64_t>> chunks = chooseParallelTiles(contraction)) {
       scheduleOnRoot(root, contraction, *chunks, {}, sizes, order);
       SmallVector<Operation *> chunkProducers = producers;
-      if (linalg::TransposeOp t = packableTranspose(contraction, *chunks)) {
+      linalg::CopyOp copy;
+      if (linalg::TransposeOp t = packableTranspose(contraction, *chunks))
         chunkProducers.push_back(t);
-      } else if (linalg::CopyOp copy = packRows(rewriter, contraction, *chunks)) {
+      else if ((copy = packRows(rewriter, contraction, *chunks)))
         chunkProducers.push_back(copy);
-      }
       FailureOr<scf::SCFTileAndFuseResult> forall = tileAndFuse(
           rewriter, root, chunkProducers, sizes, {}, scf::SCFTilingOptions::LoopType::ForallOp);
-      if (failed(forall))
+      if (failed(forall)) {
+        if (copy)
+          rewriter.replaceOp(copy, copy.getInputs().front()); // read in place again
         return false;
+      }
       tilePacking(rewriter, forall->tiledAndFusedOps.getArrayRef());
       root = cast<linalg::LinalgOp>(forall->tiledAndFusedOps.front());
       // The contraction moved into the chunk too (the old op is gone).
