@@ -73,8 +73,8 @@ Value i64Constant(OpBuilder &b, Location loc, int64_t v) {
 
 /// `__resc_parallel_for(chunk, context, n)`: [0, n) in one contiguous block
 /// per thread, as OpenMP's static schedule splits it; no fork for n <= 1.
-LLVM::LLVMFuncOp getOrCreateDispatcher(ModuleOp module, OpBuilder &b) {
-  if (auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(kDispatcher))
+LLVM::LLVMFuncOp getOrCreateDispatcher(ModuleOp module, SymbolTable &symbols, OpBuilder &b) {
+  if (auto fn = symbols.lookup<LLVM::LLVMFuncOp>(kDispatcher))
     return fn;
   MLIRContext *ctx = module.getContext();
   Location loc = module.getLoc();
@@ -86,9 +86,11 @@ LLVM::LLVMFuncOp getOrCreateDispatcher(ModuleOp module, OpBuilder &b) {
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToEnd(module.getBody());
   auto ompQuery = [&](StringRef name) {
-    if (auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+    if (auto fn = symbols.lookup<LLVM::LLVMFuncOp>(name))
       return fn;
-    return LLVM::LLVMFuncOp::create(b, loc, name, LLVM::LLVMFunctionType::get(i32, {}));
+    auto fn = LLVM::LLVMFuncOp::create(b, loc, name, LLVM::LLVMFunctionType::get(i32, {}));
+    symbols.insert(fn);
+    return fn;
   };
   LLVM::LLVMFuncOp threadNum = ompQuery("omp_get_thread_num");
   LLVM::LLVMFuncOp numThreads = ompQuery("omp_get_num_threads");
@@ -96,6 +98,7 @@ LLVM::LLVMFuncOp getOrCreateDispatcher(ModuleOp module, OpBuilder &b) {
   auto fn = LLVM::LLVMFuncOp::create(b, loc, kDispatcher,
                                      LLVM::LLVMFunctionType::get(voidType, {ptr, ptr, i64}),
                                      LLVM::Linkage::Internal);
+  symbols.insert(fn);
   // Inlined, it copied the chunk into each caller for its serial path.
   fn.setNoInline(true);
   Block *entry = fn.addEntryBlock(b);
@@ -277,7 +280,7 @@ struct ResParallelDispatch : resc::impl::ResParallelDispatchBase<ResParallelDisp
       }
       if (loops.empty())
         break;
-      LLVM::LLVMFuncOp dispatcher = getOrCreateDispatcher(module, b);
+      LLVM::LLVMFuncOp dispatcher = getOrCreateDispatcher(module, symbols, b);
       for (auto [par, nest] : loops)
         dispatch(par, nest, dispatcher, symbols, b);
     }
