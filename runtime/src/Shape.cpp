@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <sys/mman.h>
+
 namespace resc::rt {
 
 namespace {
@@ -85,6 +87,12 @@ std::string formatDescShape(const resc_tensor_desc &desc, const resc_model_desc 
   return text + "]";
 }
 
+/// Transparent huge pages for large buffers, unless RESC_HUGE_PAGES=0.
+static bool hugePagesWanted() {
+  const char *setting = std::getenv("RESC_HUGE_PAGES");
+  return !setting || std::strcmp(setting, "0") != 0;
+}
+
 void *alignedAlloc(size_t bytes) {
   // Round up so that vector code may read whole 64-byte lines.
   size_t rounded = (bytes + RESC_ARENA_ALIGN - 1) / RESC_ARENA_ALIGN * RESC_ARENA_ALIGN;
@@ -92,9 +100,26 @@ void *alignedAlloc(size_t bytes) {
     return nullptr;
   if (rounded == 0)
     rounded = RESC_ARENA_ALIGN;
+  size_t align = RESC_ARENA_ALIGN;
+  // The scratch arena, the parameters and large tensors start on a 2 MiB
+  // boundary and ask for transparent huge pages (Linux's default policy is
+  // madvise): kernels that walk rows a page apart (a weight gradient reads
+  // its activations row by row) otherwise miss the TLB at every row, and
+  // ResMLP's batch-256 train_step was 10-17% slower on 4 KiB pages.
+  constexpr size_t kHugePage = size_t(2) << 20;
+  bool huge = rounded >= kHugePage && hugePagesWanted();
+  if (huge) {
+    size_t whole = (rounded + kHugePage - 1) / kHugePage * kHugePage;
+    if (whole < rounded)
+      return nullptr;
+    rounded = whole;
+    align = kHugePage;
+  }
   void *pointer = nullptr;
-  if (posix_memalign(&pointer, RESC_ARENA_ALIGN, rounded) != 0)
+  if (posix_memalign(&pointer, align, rounded) != 0)
     return nullptr;
+  if (huge)
+    (void)madvise(pointer, rounded, MADV_HUGEPAGE); // advice only: 4 KiB pages otherwise
   std::memset(pointer, 0, rounded);
   return pointer;
 }
