@@ -264,6 +264,14 @@ func.func @channel_sums(%x: tensor<?x16x784xf32>, %o: tensor<16xf32>) -> tensor<
 // PAR: scf.forall
 // PAR-NOT: linalg.copy
 // PAR: return
+// A transposed operand of dynamic extent (a weight gradient's lhs, [m, batch])
+// is not moved into the row chunks: their copy could not live on the stack.
+// It is transposed whole (in 16 x 16 blocks) before the chunks.
+// PAR-LABEL: func.func @dynamic_lhs_whole(
+// PAR: linalg.transpose ins(%{{.*}} : tensor<16x16xf32>)
+// PAR: scf.forall
+// PAR-NOT: linalg.transpose
+// PAR: return
 func.func @big(%x: tensor<?x512xf32>, %w: tensor<512x1024xf32>, %acc: tensor<?x1024xf32>) -> tensor<?x1024xf32> {
   %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%x, %w : tensor<?x512xf32>, tensor<512x1024xf32>) outs(%acc : tensor<?x1024xf32>) {
@@ -309,6 +317,24 @@ func.func @rows_too_deep(%x: tensor<?x4096xf32>, %w: tensor<4096x1024xf32>, %acc
     linalg.yield %s : f32
   } -> tensor<?x1024xf32>
   return %y : tensor<?x1024xf32>
+}
+
+func.func @dynamic_lhs_whole(%dy: tensor<?x512xf32>, %x: tensor<?x100xf32>) -> tensor<512x100xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %b = tensor.dim %dy, %c0 : tensor<?x512xf32>
+  %te = tensor.empty(%b) : tensor<512x?xf32>
+  %dyt = linalg.transpose ins(%dy : tensor<?x512xf32>) outs(%te : tensor<512x?xf32>) permutation = [1, 0]
+  %e = tensor.empty() : tensor<512x100xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<512x100xf32>) -> tensor<512x100xf32>
+  %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%dyt, %x : tensor<512x?xf32>, tensor<?x100xf32>) outs(%acc : tensor<512x100xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<512x100xf32>
+  return %y : tensor<512x100xf32>
 }
 
 // The accumulator's initialisation (here a bias broadcast) moves into the

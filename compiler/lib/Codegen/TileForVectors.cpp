@@ -225,7 +225,9 @@ static linalg::TransposeOp packableTranspose(linalg::LinalgOp contraction,
                                              ArrayRef<int64_t> chunks) {
   for (OpOperand *in : contraction.getDpsInputOperands()) {
     auto t = in->get().getDefiningOp<linalg::TransposeOp>();
-    if (!t || !in->get().hasOneUse() || !t.hasPureTensorSemantics())
+    // A chunk's panel lives on the worker's stack: static sizes only.
+    if (!t || !in->get().hasOneUse() || !t.hasPureTensorSemantics() ||
+        !cast<ShapedType>(in->get().getType()).hasStaticShape())
       continue;
     AffineMap map = contraction.getMatchingIndexingMap(in);
     bool splitsOnlyItsDims = true;

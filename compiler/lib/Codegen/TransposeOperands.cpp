@@ -20,6 +20,29 @@ static std::optional<unsigned> resultPosition(AffineMap map, unsigned dim) {
   return std::nullopt;
 }
 
+/// The reduction dim k of a weight gradient `dY^T X` ([k, m] x [k, n],
+/// k = the batch): its lhs [k, m] is read 6 consecutive m at a time, each
+/// k step a row further (4 KB at m = 1024), so every register tile touched a
+/// new line per k step for 24 bytes of it, and the lines were gone again by
+/// the next tile. Transposed to [m, k] once, each of the tile's 6 rows is a
+/// sequential stream, as a forward GEMM's lhs is. None for other shapes.
+static std::optional<unsigned> rowMajorLhsRows(linalg::GenericOp op) {
+  FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 || dims->k.size() != 1 ||
+      !dims->batch.empty())
+    return std::nullopt;
+  unsigned m = dims->m.front(), k = dims->k.front();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (ShapedType::isDynamic(ranges[m]) || ranges[m] < 64)
+    return std::nullopt;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(in);
+    if (map.getNumResults() == 2 && map.getDimPosition(0) == k && map.getDimPosition(1) == m)
+      return k;
+  }
+  return std::nullopt;
+}
+
 /// Transposes the operands of one contraction that index the output's
 /// innermost dim `n` anywhere but innermost. Returns true if it changed.
 static bool transposeOperands(RewriterBase &rewriter, linalg::GenericOp op) {
@@ -29,14 +52,19 @@ static bool transposeOperands(RewriterBase &rewriter, linalg::GenericOp op) {
   if (!n)
     return false;
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  std::optional<unsigned> kRows = rowMajorLhsRows(op);
   bool changed = false;
   for (OpOperand *in : op.getDpsInputOperands()) {
     AffineMap map = maps[in->getOperandNumber()];
     std::optional<unsigned> pos = resultPosition(map, *n);
     unsigned last = map.getNumResults() - 1;
-    if (!pos || *pos == last || !map.isProjectedPermutation())
+    if (!map.isProjectedPermutation())
       continue;
-    // Swap n's position with the innermost one.
+    if (!pos && kRows)
+      pos = resultPosition(map, *kRows); // the lhs: its k dim goes innermost
+    if (!pos || *pos == last)
+      continue;
+    // Swap the position with the innermost one.
     SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, map.getNumResults()));
     std::swap(perm[*pos], perm[last]);
     Location loc = op.getLoc();
