@@ -248,10 +248,12 @@ void dispatch(omp::ParallelOp par, omp::LoopNestOp nest, LLVM::LLVMFuncOp dispat
     LLVM::BrOp::create(b, y.getLoc(), ValueRange(), latch);
     y.erase();
   }
-  for (Operation *op : constants)
-    replaceAllUsesInRegionWith(op->getResult(0), map.lookup(op->getResult(0)), chunk.getBody());
-  for (Value v : captured)
-    replaceAllUsesInRegionWith(v, map.lookup(v), chunk.getBody());
+  // One walk for all of them (the copied constants and the loaded values).
+  chunk.getBody().walk([&](Operation *op) {
+    for (OpOperand &use : op->getOpOperands())
+      if (Value replacement = map.lookupOrNull(use.get()))
+        use.set(replacement);
+  });
 
   b.setInsertionPoint(par);
   auto address = LLVM::AddressOfOp::create(b, loc, chunk);
