@@ -74,36 +74,47 @@ void resc::prepareModule(llvm::Module &module, llvm::TargetMachine &tm) {
   }
 }
 
-void resc::runOptimizationPipeline(llvm::Module &module, llvm::TargetMachine &tm) {
+/// Runs `pipeline` (opt's -passes syntax) on `module`.
+static void runPasses(llvm::Module &module, llvm::TargetMachine &tm, llvm::StringRef pipeline) {
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
   llvm::ModuleAnalysisManager mam;
-  // No late loop unrolling: MLIR already unrolled the register tiles, and
-  // unrolling their loops again made the code 16-21% larger (ResNet8: 437
-  // -> 346 KB of text) and its compile 8% slower, for no measurable speed
-  // (docs/performance.md, "Compile time"). Full unrolling of small
-  // constant loops (LoopFullUnrollPass) stays. No loop load elimination
-  // either: it forwards stored values to loads of later iterations, which
-  // the register tiles already keep in registers, and its dependence
-  // analysis of every loop was 18% of O2 (ResNet8: IR optimization 1.19 ->
-  // 0.96-1.04 s on one thread, same machine code size and speed).
-  llvm::PassInstrumentationCallbacks pic;
-  pic.registerShouldRunOptionalPassCallback([](llvm::StringRef pass, llvm::Any) {
-    return pass != "LoopUnrollPass" && pass != "LoopLoadEliminationPass";
-  });
-  llvm::PassBuilder pb(&tm, llvm::PipelineTuningOptions(), std::nullopt, &pic);
+  llvm::PassBuilder pb(&tm);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
-  // O2, not O3: the kernels arrive vectorized and register-tiled, and O3's
-  // extra unrolling only made them bigger. Same speed on the three
-  // fixtures (forward and train_step), and ResNet8 compiled ~40% faster in
-  // LLVM (docs/performance.md, "Compile time").
-  llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
+  llvm::ModulePassManager mpm;
+  // The pipelines are constants of this file: a parse error is a bug here.
+  llvm::cantFail(pb.parsePassPipeline(mpm, pipeline));
   mpm.run(module, mam);
+}
+
+void resc::runInterproceduralPasses(llvm::Module &module, llvm::TargetMachine &tm) {
+  // Kernels get their callers' constant strides and sizes and lose the
+  // descriptor arguments nobody reads.
+  runPasses(module, tm, "ipsccp,deadargelim");
+}
+
+void resc::runFunctionPasses(llvm::Module &module, llvm::TargetMachine &tm) {
+  // Not LLVM's O2: the kernels arrive tiled, vectorized and unrolled from
+  // MLIR, so LLVM only has to clean up after the lowering -- promote the
+  // descriptor allocas (sroa), fold the index arithmetic (instcombine,
+  // early-cse, gvn), hoist loop invariants (licm) and rotate loops so they
+  // test at the bottom (loop-rotate: without it every inner k loop paid a
+  // jump). O2's inliner, loop idioms, induction-variable rewriting, full
+  // unrolling and late simplifycfg made no kernel faster but took 40% of
+  // LLVM's time and made instruction selection slower on the larger blocks
+  // they left: ResNet8 compiled in 1.96 s with O2, 1.57 s with this,
+  // TinyLM 1.57 -> 1.28, ResMLP 0.89 -> 0.76. ResMLP and TinyLM run at the
+  // same speed; ResNet8 1-3% slower, spread over small copy kernels whose
+  // short constant loops O2 unrolled (docs/performance.md, "Session 12").
+  runPasses(module, tm,
+            "function(sroa,early-cse<memssa>,instcombine<max-iterations=1>,simplifycfg,"
+            "loop-mssa(licm,loop-rotate,licm),gvn,instcombine<max-iterations=1>,dse,"
+            "simplifycfg,loop-mssa(licm)),globaldce");
 }
 
 mlir::LogicalResult resc::runCodegen(llvm::Module &module, llvm::TargetMachine &tm,
@@ -126,7 +137,8 @@ mlir::LogicalResult resc::optimizeModule(llvm::Module &module, const CodegenOpti
   if (!tm)
     return mlir::failure();
   prepareModule(module, *tm);
-  runOptimizationPipeline(module, *tm);
+  runInterproceduralPasses(module, *tm);
+  runFunctionPasses(module, *tm);
   return mlir::success();
 }
 

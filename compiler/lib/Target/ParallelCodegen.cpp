@@ -3,10 +3,9 @@
 // LLVM's optimization and machine code took most of a fixture's compile
 // time (ResNet8: ~60%), and a module is compiled on one thread. The module
 // is split into one partition per thread after the interprocedural passes
-// that matter here (kernels get their callers' constant strides and lose
-// the dead descriptor arguments, as under whole-module O2), and each
-// partition is optimized and compiled in its own LLVMContext, by a pool of
-// `jobs` threads.
+// (kernels get their callers' constant strides and lose the dead
+// descriptor arguments), and each partition is optimized and compiled in
+// its own LLVMContext, by a pool of `jobs` threads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,7 +13,6 @@
 
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
-#include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/Threading.h"
 #include "llvm/Transforms/Utils/Cloning.h"
@@ -22,25 +20,6 @@
 #include <mutex>
 
 using namespace resc;
-
-/// IPSCCP and dead-argument elimination on the whole module, before it is
-/// split: split, the kernels would be external and keep every descriptor
-/// argument.
-static void runInterproceduralPasses(llvm::Module &module, llvm::TargetMachine &tm) {
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder pb(&tm);
-  pb.registerModuleAnalyses(mam);
-  pb.registerCGSCCAnalyses(cgam);
-  pb.registerFunctionAnalyses(fam);
-  pb.registerLoopAnalyses(lam);
-  pb.crossRegisterProxies(lam, fam, cgam, mam);
-  llvm::ModulePassManager mpm;
-  llvm::cantFail(pb.parsePassPipeline(mpm, "ipsccp,deadargelim"));
-  mpm.run(module, mam);
-}
 
 /// `module` in `count` partitions of about equal size (instructions; each
 /// function whole, the largest first into the smallest partition). LLVM's
@@ -97,14 +76,16 @@ mlir::LogicalResult resc::compileToObjects(llvm::Module &module, const CodegenOp
     return mlir::failure();
   prepareModule(module, *tm);
   objects.clear();
+  // Interprocedural passes on the whole module, before it is split: split,
+  // the kernels would be external and keep every descriptor argument.
+  runInterproceduralPasses(module, *tm);
   if (jobs <= 1) {
-    runOptimizationPipeline(module, *tm);
+    runFunctionPasses(module, *tm);
     objects.emplace_back();
     llvm::raw_svector_ostream os(objects.back());
     return runCodegen(module, *tm, /*assembly=*/false, os, error);
   }
 
-  runInterproceduralPasses(module, *tm);
   // Partitions travel as bitcode: an LLVMContext is not thread-safe.
   // Four partitions per thread, taken by whichever thread is free.
   std::vector<llvm::SmallString<0>> partitions;
@@ -133,7 +114,7 @@ mlir::LogicalResult resc::compileToObjects(llvm::Module &module, const CodegenOp
       auto partTM = makeTargetMachine(options, partError);
       if (!partTM)
         return fail(partError);
-      runOptimizationPipeline(**part, *partTM);
+      runFunctionPasses(**part, *partTM);
       llvm::raw_svector_ostream os(objects[i]);
       if (failed(runCodegen(**part, *partTM, /*assembly=*/false, os, partError)))
         fail(partError);

@@ -17,8 +17,12 @@ std::unique_ptr<llvm::TargetMachine> makeTargetMachine(const CodegenOptions &opt
 /// Sets the triple, data layout and per-function CPU attributes of `tm`.
 void prepareModule(llvm::Module &module, llvm::TargetMachine &tm);
 
-/// LLVM's per-module optimization pipeline (docs/passes.md says which level).
-void runOptimizationPipeline(llvm::Module &module, llvm::TargetMachine &tm);
+/// IPSCCP and dead-argument elimination: on the whole module, before it is
+/// split for parallel codegen.
+void runInterproceduralPasses(llvm::Module &module, llvm::TargetMachine &tm);
+
+/// The per-function clean-up pipeline (docs/passes.md); any partition.
+void runFunctionPasses(llvm::Module &module, llvm::TargetMachine &tm);
 
 /// Machine code for `module` as assembly or an object into `os`.
 mlir::LogicalResult runCodegen(llvm::Module &module, llvm::TargetMachine &tm, bool assembly,
