@@ -1,5 +1,9 @@
 // RUN: res-opt %s --res-convert-to-linalg | FileCheck %s
 
+// The maps of @conv_shifted (printed at the top of the module).
+// CHECK-DAG: = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d5, d1, d2, d6)>
+// CHECK-DAG: = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d6, d3 + d4 * 30 + d5)>
+
 // The maps of batch_norm's generic (printed first).
 // CHECK-DAG: #[[ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-DAG: #[[CH:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
@@ -67,26 +71,20 @@ func.func @conv_pad_bias(%x: tensor<?x1x28x28xf32>, %w: tensor<16x1x3x3xf32>, %b
 // Stride 1 on 16 channels of 28 x 28 (padding 1): no columns. Per image the
 // padded image gets one spare zero row ([1, 16, 31, 30]) and is flattened;
 // the output lives on the padded grid (28 rows of 30: [1, 1, 16, 840]); the
-// weights are regrouped per kernel position ([9, 1, 16, 16]); position 0
-// contracts into the zero-filled accumulator, and a loop over positions
-// 1..8 adds the contraction of each shifted slice (offset kh * 30 + kw).
+// weights are regrouped by kernel position ([3, 3, 1, 16, 16]); one
+// contraction over (kh, kw, c) reads the image at pixel q + kh * 30 + kw
+// into the zero-filled accumulator.
 // The result is the grid's first 28 columns.
 // CHECK-LABEL: func.func @conv_shifted(
-// CHECK: %[[POS:.*]] = linalg.transpose ins(%{{.*}} : tensor<1x16x16x9xf32>) outs(%{{.*}} : tensor<9x1x16x16xf32>) permutation = [3, 0, 1, 2]
+// CHECK: %[[T:.*]] = linalg.transpose ins(%{{.*}} : tensor<1x16x16x9xf32>) outs(%{{.*}} : tensor<9x1x16x16xf32>) permutation = [3, 0, 1, 2]
+// CHECK: %[[POS:.*]] = tensor.expand_shape %[[T]] {{\[\[}}0, 1], [2], [3], [4]] {{.*}} into tensor<3x3x1x16x16xf32>
 // CHECK: %[[GRID:.*]] = scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<?x1x16x840xf32>)
 // CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 1, 1] [1, 16, 28, 28] [1, 1, 1, 1] : tensor<1x16x28x28xf32> into tensor<1x16x31x30xf32>
 // CHECK: tensor.extract_slice %{{.*}}[0, 0, 29, 0] [1, 16, 2, 30] [1, 1, 1, 1]
 // CHECK: %[[FLAT:.*]] = tensor.expand_shape %{{.*}} into tensor<1x1x16x930xf32>
 // CHECK: %[[ZERO:.*]] = linalg.fill {{.*}} -> tensor<1x1x16x840xf32>
-// CHECK: %[[FIRST:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x16x16xf32>, tensor<1x1x16x840xf32>) outs(%[[ZERO]] : tensor<1x1x16x840xf32>)
-// CHECK: scf.for %[[I:[a-z0-9_]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %[[FIRST]]) -> (tensor<1x1x16x840xf32>)
-// CHECK: %[[KH:.*]] = arith.divui %[[I]], %c3{{(_[0-9]+)?}} : index
-// CHECK: %[[KW:.*]] = arith.remui %[[I]], %c3{{(_[0-9]+)?}} : index
-// CHECK: %[[ROW:.*]] = arith.muli %[[KH]], %c30{{(_[0-9]+)?}} : index
-// CHECK: %[[OFF:.*]] = arith.addi %[[ROW]], %{{.*}} : index
-// CHECK: %[[XS:.*]] = tensor.extract_slice %[[FLAT]][0, 0, 0, %[[OFF]]] [1, 1, 16, 840] [1, 1, 1, 1]
-// CHECK: %[[WS:.*]] = tensor.extract_slice %[[POS]][%[[I]], 0, 0, 0] [1, 1, 16, 16] [1, 1, 1, 1] : tensor<9x1x16x16xf32> to tensor<1x16x16xf32>
-// CHECK: linalg.generic {{.*}} ins(%[[WS]], %[[XS]] : tensor<1x16x16xf32>, tensor<1x1x16x840xf32>) outs(%[[ACC]] : tensor<1x1x16x840xf32>)
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[POS]], %[[FLAT]] : tensor<3x3x1x16x16xf32>, tensor<1x1x16x930xf32>) outs(%[[ZERO]] : tensor<1x1x16x840xf32>)
+// CHECK-NEXT: ^bb0
 // CHECK: %[[IMG:.*]] = tensor.expand_shape %{{.*}} into tensor<?x16x28x30xf32>
 // CHECK: %[[R:.*]] = tensor.extract_slice %[[IMG]][0, 0, 0, 0] [%{{.*}}, 16, 28, 28] [1, 1, 1, 1] : tensor<?x16x28x30xf32> to tensor<?x16x28x28xf32>
 // CHECK: return %[[R]]

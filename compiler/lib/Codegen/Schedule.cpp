@@ -2,6 +2,7 @@
 
 #include "Schedule.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 
 using namespace mlir;
@@ -46,8 +47,12 @@ linalg::LinalgOp epilogueProducer(linalg::LinalgOp op) {
 }
 
 linalg::LinalgOp fusableInit(linalg::LinalgOp op) {
+  // A shifted contraction's reductions (kernel position and channels) all
+  // run inside its register tile too.
   FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
-  if (failed(dims) || dims->k.size() != 1 || op.getNumDpsInits() != 1)
+  if ((failed(dims) || dims->k.size() != 1) && !matchShiftedContraction(op))
+    return {};
+  if (op.getNumDpsInits() != 1)
     return {};
   auto init = op.getDpsInitOperand(0)->get().getDefiningOp<linalg::LinalgOp>();
   if (!init || !init.hasPureTensorSemantics() || init->getNumResults() != 1 ||
@@ -91,14 +96,8 @@ static bool isInnermostOfAnInput(linalg::LinalgOp op, unsigned dim) {
   return false;
 }
 
-static std::optional<TileSchedule> contractionTiles(linalg::LinalgOp op) {
-  FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
-  if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.empty())
-    return std::nullopt;
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  TileSchedule s;
-  s.tileSizes.assign(op.getNumLoops(), 1);
-  unsigned m = dims->m.back(), n = dims->n.back();
+/// The register tile of output dims m (rows) and n (vectors) in `s`.
+static void setRegisterTile(TileSchedule &s, ArrayRef<int64_t> ranges, unsigned m, unsigned n) {
   s.tileSizes[n] = vectorTile(ranges[n], kNr);
   // Narrow tiles (16 or 32 columns: a 7 x 7 image's 49 pixels, a weight
   // gradient's 16 output channels) take more rows, so the tile still holds
@@ -109,6 +108,17 @@ static std::optional<TileSchedule> contractionTiles(linalg::LinalgOp op) {
   if (!ShapedType::isDynamic(width) && width < kNr)
     mr = kMr * kNr / (llvm::divideCeil(width, kLanes) * kLanes);
   s.tileSizes[m] = ShapedType::isDynamic(ranges[m]) || ranges[m] > mr ? mr : 0;
+}
+
+static std::optional<TileSchedule> contractionTiles(linalg::LinalgOp op) {
+  FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.empty())
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  TileSchedule s;
+  s.tileSizes.assign(op.getNumLoops(), 1);
+  unsigned m = dims->m.back(), n = dims->n.back();
+  setRegisterTile(s, ranges, m, n);
   // Batch and outer m/n dims first, then the register tile, then k: the
   // accumulator tile stays put while k runs. Outer k dims (a convolution's
   // weight gradient sums over images, then pixels) go first of all: each
@@ -129,6 +139,92 @@ static std::optional<TileSchedule> contractionTiles(linalg::LinalgOp op) {
   s.interchange.push_back(dims->k.back());
   if (s.interchange.size() != op.getNumLoops())
     return std::nullopt;
+  return s;
+}
+
+/// The dims of `expr` when it is a sum of dims and constant multiples of
+/// dims; false otherwise.
+static bool sumOfDims(AffineExpr expr, SmallVectorImpl<unsigned> &dims) {
+  if (auto d = dyn_cast<AffineDimExpr>(expr)) {
+    dims.push_back(d.getPosition());
+    return true;
+  }
+  auto bin = dyn_cast<AffineBinaryOpExpr>(expr);
+  if (!bin)
+    return false;
+  if (bin.getKind() == AffineExprKind::Add)
+    return sumOfDims(bin.getLHS(), dims) && sumOfDims(bin.getRHS(), dims);
+  auto d = dyn_cast<AffineDimExpr>(bin.getLHS());
+  if (bin.getKind() != AffineExprKind::Mul || !d || !isa<AffineConstantExpr>(bin.getRHS()))
+    return false;
+  dims.push_back(d.getPosition());
+  return true;
+}
+
+std::optional<ShiftedContraction> matchShiftedContraction(linalg::LinalgOp op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !op.hasPureTensorSemantics() ||
+      !op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isProjectedPermutation() ||
+      !linalg::detail::isContractionBody(*generic.getBody(), [](Operation *mul, Operation *add) {
+        return isa<arith::MulFOp>(mul) && isa<arith::AddFOp>(add);
+      }))
+    return std::nullopt;
+  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
+  auto isReduction = [&](unsigned d) { return iters[d] == utils::IteratorType::reduction; };
+  std::optional<ShiftedContraction> match;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(in);
+    for (auto [i, expr] : llvm::enumerate(map.getResults())) {
+      if (isa<AffineDimExpr>(expr))
+        continue;
+      // One parallel dim (the pixel) plus reduction dims (the kernel
+      // position), in one result of one input.
+      SmallVector<unsigned> dims;
+      if (match || !sumOfDims(expr, dims) ||
+          llvm::count_if(dims, [&](unsigned d) { return !isReduction(d); }) != 1)
+        return std::nullopt;
+      SmallVector<unsigned> steps;
+      llvm::copy_if(dims, std::back_inserter(steps), isReduction);
+      match = ShiftedContraction{in->getOperandNumber(), static_cast<unsigned>(i), steps};
+    }
+  }
+  return match;
+}
+
+/// Tiles of a shifted contraction: the register tile over the output's
+/// last two dims, a loop per shift dim (kernel position) inside it, the
+/// remaining reduction (the channels) whole, for tileK once the positions
+/// are gone (res-tile-for-vectors). The tile of y sums every kernel
+/// position in registers: a contraction per position loaded and stored it
+/// KH KW times and ran at ~20% of peak on ResNet8's 16-channel layers.
+static std::optional<TileSchedule> shiftedContractionTiles(linalg::LinalgOp op) {
+  std::optional<ShiftedContraction> shift = matchShiftedContraction(op);
+  if (!shift)
+    return std::nullopt;
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (out.getNumResults() < 2 || llvm::any_of(ranges, ShapedType::isDynamic))
+    return std::nullopt;
+  unsigned m = cast<AffineDimExpr>(out.getResults().drop_back().back()).getPosition();
+  unsigned n = cast<AffineDimExpr>(out.getResults().back()).getPosition();
+  TileSchedule s;
+  s.tileSizes.assign(op.getNumLoops(), 0);
+  for (AffineExpr e : out.getResults().drop_back(2))
+    s.tileSizes[cast<AffineDimExpr>(e).getPosition()] = 1;
+  setRegisterTile(s, ranges, m, n);
+  for (unsigned d : shift->steps)
+    s.tileSizes[d] = 1;
+  for (AffineExpr e : out.getResults().drop_back(2))
+    s.interchange.push_back(cast<AffineDimExpr>(e).getPosition());
+  s.interchange.append({m, n});
+  s.interchange.append(shift->steps.begin(), shift->steps.end());
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    if (!llvm::is_contained(s.interchange, d))
+      s.interchange.push_back(d);
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    if (ranges[d] == 1)
+      s.tileSizes[d] = 0;
   return s;
 }
 
@@ -247,8 +343,10 @@ std::optional<SmallVector<int64_t>> chooseParallelTiles(linalg::LinalgOp op) {
 }
 
 std::optional<TileSchedule> chooseTiles(linalg::LinalgOp op) {
-  if (op.getNumLoops() == 0 || !op.hasPureTensorSemantics() || !hasPermutationMaps(op))
+  if (op.getNumLoops() == 0 || !op.hasPureTensorSemantics())
     return std::nullopt;
+  if (!hasPermutationMaps(op))
+    return shiftedContractionTiles(op);
   if (auto t = dyn_cast<linalg::TransposeOp>(op.getOperation()))
     return transposeTiles(t);
   if (linalg::isaContractionOpInterface(op))

@@ -35,6 +35,22 @@ struct TileSchedule {
   llvm::SmallVector<int64_t> interchange; ///< order of the tile loops
 };
 
+/// A contraction that reads one input at a parallel loop dim plus constant
+/// multiples of reduction dims: a stride-1 convolution on the padded grid
+/// (ConvBlocks.cpp), y[.., q] += W[kh, kw, .., c] x[.., c, q + kh Wp + kw].
+struct ShiftedContraction {
+  unsigned input;                   ///< the shifted input (operand number)
+  unsigned result;                  ///< its map's shifted result
+  llvm::SmallVector<unsigned> steps; ///< the reduction dims of the shift
+};
+std::optional<ShiftedContraction> matchShiftedContraction(mlir::linalg::LinalgOp op);
+
+/// A contraction res-tile-for-vectors gives a register tile: one with
+/// permutation maps, or a shifted one.
+inline bool isRegisterTiled(mlir::linalg::LinalgOp op) {
+  return mlir::linalg::isaContractionOpInterface(op) || matchShiftedContraction(op).has_value();
+}
+
 /// The tiles for one op, or std::nullopt when nothing is gained by tiling.
 std::optional<TileSchedule> chooseTiles(mlir::linalg::LinalgOp op);
 
@@ -56,7 +72,8 @@ mlir::linalg::LinalgOp epilogueProducer(mlir::linalg::LinalgOp op);
 /// zero fill, a bias broadcast, a fused residual addend plus bias) when it
 /// can move into the contraction's tiles: then each output tile is
 /// initialised in registers right before its k loop instead of by a
-/// separate pass over memory. Only for one reduction dim: with outer
+/// separate pass over memory. Only for one reduction dim (or a shifted
+/// contraction, whose reductions all run inside its tile): with outer
 /// reduction dims (a convolution's weight gradient) a tile is revisited.
 mlir::linalg::LinalgOp fusableInit(mlir::linalg::LinalgOp op);
 

@@ -342,15 +342,16 @@ static SmallVector<unsigned> contractionDimsOf(linalg::LinalgOp contraction) {
 }
 
 /// Tile sizes (and order) of the contraction's schedule, on the loops of
-/// `root`: the contraction itself (k left whole), or its epilogue.
+/// `root`: the contraction itself (reductions left whole), or its epilogue.
 static void scheduleOnRoot(linalg::LinalgOp root, linalg::LinalgOp contraction,
                            ArrayRef<int64_t> sizes, ArrayRef<int64_t> interchange,
                            SmallVector<int64_t> &rootSizes,
                            SmallVector<int64_t> &rootInterchange) {
-  unsigned k = linalg::inferContractionDims(contraction)->k.front();
   if (root == contraction) {
     rootSizes.assign(sizes.begin(), sizes.end());
-    rootSizes[k] = 0;
+    for (auto [size, iterator] : llvm::zip(rootSizes, contraction.getIteratorTypesArray()))
+      if (iterator == utils::IteratorType::reduction)
+        size = 0;
     rootInterchange.assign(interchange.begin(), interchange.end());
     return;
   }
@@ -413,7 +414,7 @@ static void sliceExpensiveEpilogue(RewriterBase &rewriter, linalg::LinalgOp op) 
 /// Returns false when `root` is not such an op.
 static bool tileWithProducers(RewriterBase &rewriter, linalg::LinalgOp root, bool parallel) {
   linalg::LinalgOp contraction = contractionOf(root);
-  if (!linalg::isaContractionOpInterface(contraction))
+  if (!isRegisterTiled(contraction))
     return false;
   SmallVector<Operation *> producers = fusedProducers(root);
   if (producers.empty())
@@ -471,6 +472,81 @@ static void tileK(RewriterBase &rewriter, linalg::LinalgOp op) {
   (void)tile(rewriter, op, sizes);
 }
 
+/// A loop per shift dim (kernel position) around a register tile of a
+/// shifted contraction made with its init fused (tileWithProducers leaves
+/// the reductions whole); the tile itself when they are one already.
+static linalg::GenericOp tileShifts(RewriterBase &rewriter, linalg::GenericOp op,
+                                    const ShiftedContraction &shift) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<int64_t> sizes(op.getNumLoops(), 0);
+  for (unsigned d : shift.steps)
+    if (ranges[d] != 1)
+      sizes[d] = 1;
+  if (llvm::all_of(sizes, [](int64_t s) { return s == 0; }))
+    return op;
+  FailureOr<scf::SCFTilingResult> tiled = tile(rewriter, op, sizes);
+  if (failed(tiled))
+    return {};
+  return dyn_cast<linalg::GenericOp>(tiled->tiledOps.front());
+}
+
+/// A tile of a shifted contraction at one kernel position (each shift dim
+/// of extent 1) is a plain contraction: its slice of the image already
+/// starts at the shift. The shift dims leave the loops, and the unit dims
+/// of the weights they indexed leave the operand (a rank-reducing slice),
+/// so tileK and res-vectorize see the contraction they know.
+static void unshift(RewriterBase &rewriter, linalg::GenericOp op,
+                    const ShiftedContraction &shift) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (llvm::any_of(shift.steps, [&](unsigned d) { return ranges[d] != 1; }))
+    return;
+  MLIRContext *ctx = op.getContext();
+  Location loc = op.getLoc();
+  SmallVector<AffineExpr> replacement;
+  SmallVector<utils::IteratorType> iterators;
+  unsigned loops = 0;
+  for (auto [d, iterator] : llvm::enumerate(op.getIteratorTypesArray())) {
+    if (llvm::is_contained(shift.steps, d)) {
+      replacement.push_back(getAffineConstantExpr(0, ctx));
+      continue;
+    }
+    replacement.push_back(getAffineDimExpr(loops++, ctx));
+    iterators.push_back(iterator);
+  }
+  rewriter.setInsertionPoint(op);
+  SmallVector<AffineMap> maps;
+  SmallVector<Value> operands;
+  for (OpOperand &operand : op->getOpOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    auto type = cast<RankedTensorType>(operand.get().getType());
+    SmallVector<AffineExpr> kept;
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, operand.get());
+    SmallVector<int64_t> shape;
+    for (auto [i, expr] : llvm::enumerate(map.getResults())) {
+      AffineExpr e = simplifyAffineExpr(expr.replaceDims(replacement), loops, 0);
+      if (isa<AffineConstantExpr>(e))
+        continue; // a unit dim at the tile's kernel position
+      kept.push_back(e);
+      shape.push_back(type.getDimSize(i));
+    }
+    Value value = operand.get();
+    if (kept.size() != map.getNumResults())
+      value = tensor::ExtractSliceOp::create(
+          rewriter, loc, RankedTensorType::get(shape, type.getElementType()), value,
+          SmallVector<OpFoldResult>(type.getRank(), rewriter.getIndexAttr(0)), sizes,
+          SmallVector<OpFoldResult>(type.getRank(), rewriter.getIndexAttr(1)));
+    maps.push_back(AffineMap::get(loops, 0, kept, ctx));
+    operands.push_back(value);
+  }
+  unsigned inputs = op.getNumDpsInputs();
+  auto plain = linalg::GenericOp::create(rewriter, loc, op->getResultTypes(),
+                                         ArrayRef<Value>(operands).take_front(inputs),
+                                         ArrayRef<Value>(operands).drop_front(inputs), maps,
+                                         iterators);
+  rewriter.inlineRegionBefore(op.getRegion(), plain.getRegion(), plain.getRegion().begin());
+  rewriter.replaceOp(op, plain->getResults());
+}
+
 namespace {
 struct ResTileForVectors : resc::impl::ResTileForVectorsBase<ResTileForVectors> {
   using Base::Base;
@@ -500,7 +576,7 @@ struct ResTileForVectors : resc::impl::ResTileForVectorsBase<ResTileForVectors> 
       if (fused.contains(op.getOperation()))
         continue;
       linalg::LinalgOp contraction = contractionOf(op);
-      if (!linalg::isaContractionOpInterface(contraction) || !chooseTiles(contraction))
+      if (!isRegisterTiled(contraction) || !chooseTiles(contraction))
         continue;
       SmallVector<Operation *> producers = fusedProducers(op);
       if (producers.empty())
@@ -534,6 +610,14 @@ struct ResTileForVectors : resc::impl::ResTileForVectorsBase<ResTileForVectors> 
     // what is still dynamic.
     if (failed(canonicalize(func, canonicalization)))
       return signalPassFailure();
+    SmallVector<std::pair<linalg::GenericOp, ShiftedContraction>> shifted;
+    func.walk([&](linalg::GenericOp op) {
+      if (std::optional<ShiftedContraction> s = matchShiftedContraction(op))
+        shifted.emplace_back(op, *s);
+    });
+    for (auto &[op, s] : shifted)
+      if (linalg::GenericOp tile = tileShifts(rewriter, op, s))
+        unshift(rewriter, tile, s);
     // Full register tiles' epilogues are static now; the partial tiles'
     // ones are cut into rows below.
     SmallVector<linalg::LinalgOp> epilogues;

@@ -176,69 +176,51 @@ static Value shiftOf(OpBuilder &b, Location loc, Value pos, const conv::Window &
 /// A stride-1 convolution without columns. With the output on the padded
 /// input's grid (Ho rows of Wp = W + 2p columns, of which the first Wo are
 /// the result), the window position (kh, kw) of every output pixel is the
-/// same constant shift kh d Wp + kw d of the flattened padded image: one
-/// contraction over the input channels per kernel position, reading a
-/// contiguous slice of the image, accumulated in place (an scf.for over
-/// the KH KW positions). It computes Wp / Wo more pixels than needed (7%
-/// at 28 x 28, 14% at 14 x 14) and copies nothing but the padding; the
-/// columns were KH KW copies of the image, written and read again.
-/// Returns [N, O, Ho, Wo], a slice of the grid.
+/// same constant shift kh d Wp + kw d of the flattened padded image:
+///   y[n, g, o, q] = bias + sum over (kh, kw, c) of
+///                   W[kh, kw, g, o, c] x_flat[n, g, c, q + kh d Wp + kw d],
+/// one contraction whose image map is not a permutation
+/// (Schedule.cpp `shiftedContractionTiles` tiles it: a register tile of
+/// y sums all kernel positions before it is stored). It computes Wp / Wo
+/// more pixels than needed (7% at 28 x 28, 14% at 14 x 14) and copies
+/// nothing but the padding; the columns were KH KW copies of the image,
+/// written and read again. Returns [N, O, Ho, Wo], a slice of the grid.
 static Value convolveShifted(OpBuilder &b, Location loc, Value x, Value wg, Value bias,
                              const conv::Window &w, int64_t groups, int64_t ho, int64_t wo) {
   auto xt = cast<RankedTensorType>(x.getType());
   auto wt = cast<RankedTensorType>(wg.getType());
   Type elt = xt.getElementType();
   int64_t cg = xt.getDimSize(1) / groups, og = wt.getDimSize(1);
-  int64_t kk = w.kernel[0] * w.kernel[1];
+  int64_t kh = w.kernel[0], kw = w.kernel[1];
   int64_t wp = xt.getDimSize(3) + 2 * w.padding[1];
   int64_t q = ho * wp;
   auto idx = [&](int64_t v) { return OpFoldResult(b.getIndexAttr(v)); };
 
-  // The weights of each kernel position: [KK, G, O/G, C/G].
+  // The weights by kernel position: [KH, KW, G, O/G, C/G].
   Value perPosition = regroup(b, loc, wg, {{0}, {1}, {2}}, {{0}, {1}, {2, 3}},
-                              {idx(groups), idx(og), idx(cg), idx(kk)});
+                              {idx(groups), idx(og), idx(cg), idx(kh * kw)});
   Value positions = linalg::TransposeOp::create(
                         b, loc, perPosition,
-                        tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{kk, groups, og, cg}, elt),
+                        tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{kh * kw, groups, og, cg},
+                                                elt),
                         ArrayRef<int64_t>{3, 0, 1, 2})
                         .getResult()[0];
+  positions = regroup(b, loc, positions, {{0}, {1}, {2}, {3}}, {{0, 1}, {2}, {3}, {4}},
+                      {idx(kh), idx(kw), idx(groups), idx(og), idx(cg)});
   OpFoldResult n = tensor::getMixedSize(b, loc, x, 0);
   Value grid = tensor::EmptyOp::create(b, loc, {n, idx(groups), idx(og), idx(q)}, elt);
-  SmallVector<AffineMap> maps = convolutionMaps(b.getContext(), /*flat=*/true);
-  auto cst = [&](OpBuilder &nb, int64_t v) -> Value {
-    return arith::ConstantIndexOp::create(nb, loc, v);
-  };
+  // Loops (n, g, o, q | kh, kw, c).
+  MLIRContext *ctx = b.getContext();
+  auto d = [&](unsigned i) { return dim(ctx, i); };
+  AffineExpr shifted = d(3) + d(4) * (w.dilation[0] * wp) + d(5) * w.dilation[1];
+  SmallVector<AffineMap> maps = {AffineMap::get(7, 0, {d(4), d(5), d(1), d(2), d(6)}, ctx),
+                                 AffineMap::get(7, 0, {d(0), d(1), d(6), shifted}, ctx),
+                                 AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx)};
   Value result = forEachSlice(
       b, loc, grid, OpFoldResult(), [&](OpBuilder &nb, Location l, Value i, Value part) -> Value {
         Value flatImage = flatPadded(nb, l, image(nb, l, x, i), w, groups);
-        // acc + the product of kernel position `pos`.
-        auto accumulate = [&](OpBuilder &fb, Location fl, Value pos, Value acc) -> Value {
-          Value shift = shiftOf(fb, fl, pos, w, wp);
-          OpFoldResult z = fb.getIndexAttr(0), one = fb.getIndexAttr(1);
-          Value shifted = tensor::ExtractSliceOp::create(
-              fb, fl, flatImage, ArrayRef<OpFoldResult>{z, z, z, shift},
-              ArrayRef<OpFoldResult>{one, idx(groups), idx(cg), idx(q)},
-              ArrayRef<OpFoldResult>{one, one, one, one});
-          Value weights = tensor::ExtractSliceOp::create(
-              fb, fl, RankedTensorType::get({groups, og, cg}, elt), positions,
-              ArrayRef<OpFoldResult>{pos, z, z, z},
-              ArrayRef<OpFoldResult>{one, idx(groups), idx(og), idx(cg)},
-              ArrayRef<OpFoldResult>{one, one, one, one});
-          return contract(fb, fl, weights, shifted, acc, maps,
-                          iterators(maps.front().getNumDims(), 1));
-        };
-        // Position 0 outside the loop: its accumulator is initialised in
-        // its register tiles (the bias or zero fill fuses into it), and the
-        // loop then carries a kernel's result, whose buffer type every
-        // iteration yields (carrying the slice of `part` made One-Shot
-        // reallocate it with a strided type it cannot allocate).
-        Value first = accumulate(nb, l, cst(nb, 0), initialize(nb, l, part, bias));
-        auto loop = scf::ForOp::create(
-            nb, l, cst(nb, 1), cst(nb, kk), cst(nb, 1), ValueRange{first},
-            [&](OpBuilder &fb, Location fl, Value pos, ValueRange acc) {
-              scf::YieldOp::create(fb, fl, accumulate(fb, fl, pos, acc[0]));
-            });
-        return loop.getResult(0);
+        return contract(nb, l, positions, flatImage, initialize(nb, l, part, bias), maps,
+                        iterators(7, 3));
       });
   Value onGrid = regroup(b, loc, result, {{0}, {1, 2}, {3}}, {{0}, {1}, {2, 3}},
                          {n, idx(groups * og), idx(ho), idx(wp)});

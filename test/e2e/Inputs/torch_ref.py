@@ -471,10 +471,33 @@ class ConvMix(nn.Module):
         return [x, rng.integers(0, 3, n).astype(np.int32)] if entry == "loss" else [x]
 
 
+class ShiftConv(nn.Module):
+    """Inputs/shiftconv.res: stride-1 convolutions on the padded grid."""
+
+    def __init__(self):
+        super().__init__()
+        self.b = nn.Conv2d(16, 16, 3, padding=1)
+        self.a = nn.Conv2d(16, 16, 3, padding=2, dilation=2, groups=2)
+        self.head = nn.Linear(16, 5)
+
+    def forward(self, x):
+        h = F.relu(self.a(F.relu(self.b(x))))
+        return self.head(h.mean(dim=[2, 3]))
+
+    def loss(self, x, y):
+        return F.cross_entropy(self.forward(x), y.long())
+
+    @staticmethod
+    def inputs(rng, n, entry):
+        x = rng.standard_normal((n, 16, 28, 28)).astype(np.float32)
+        return [x, rng.integers(0, 5, n).astype(np.int32)] if entry == "loss" else [x]
+
+
 MODELS = {"longskip": LongSkip, "shared": Shared, "seq": Seq, "resnet8": ResNet8,
           "resnet8x2": lambda: ResNet8(blocks=2), "nnops": NNOps,
           "nngrad": NNGrad, "symconv": SymConv, "bntwice": Twice, "tinylm": TinyLM,
-          "attn": Attn, "convmix": ConvMix}
+          "attn": Attn, "convmix": ConvMix,
+          "shiftconv": ShiftConv}
 
 
 def train(model, ins, args):
