@@ -68,7 +68,7 @@ std::string resc::bufferizationPipeline(bool memoryRemarks, bool memoryPlan) {
                      "res-coalesce-copies, res-hoist-kernel-allocs, func.func(res-stack-temporaries{limit=") +
          (memoryPlan ? "1048576" : "0") + "}), res-entry-out-params, res-plan-scratch{remarks=" +
          (memoryRemarks ? "true" : "false") + " plan=" + (memoryPlan ? "true" : "false") +
-         "}, func.func(canonicalize, cse), res-outline-parallel-bodies";
+         "}, res-specialize-kernel-layouts, func.func(canonicalize, cse), res-outline-parallel-bodies";
 }
 
 std::string resc::llvmLoweringPipeline(bool deallocate) {

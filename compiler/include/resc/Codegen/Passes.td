@@ -279,6 +279,28 @@ def ResStackTemporaries : Pass<"res-stack-temporaries", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::memref::MemRefDialect"];
 }
 
+def ResSpecializeKernelLayouts
+    : Pass<"res-specialize-kernel-layouts", "mlir::ModuleOp"> {
+  let summary = "Give kernel arguments the strides and offset all their callers agree on";
+  let description = [{
+    Bufferization gives every kernel argument a fully dynamic layout
+    (`strided<[?, ?, ?, 1], offset: ?>`), and each call site casts its
+    buffer to it. For each argument of a private function called only
+    directly, the layout becomes the join of what the call sites pass
+    before their casts: a stride or the offset is static when every caller
+    passes the same static value, else it stays dynamic. The body then
+    indexes with constants instead of reading strides from the descriptor:
+    its parallel loops' chunks (res-parallel-dispatch) no longer load every
+    stride from their context and keep them in registers. Canonicalization
+    folds the casts this leaves at both ends.
+
+    Example: with every call passing a `memref<?x16x28x28xf32>`, the
+    argument `memref<?x16x28x28xf32, strided<[?, ?, ?, 1], offset: ?>>`
+    becomes `memref<?x16x28x28xf32, strided<[12544, 784, 28, 1]>>`.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def ResPlanScratch : Pass<"res-plan-scratch", "mlir::ModuleOp"> {
   let summary = "Place every buffer of an entry point in one scratch arena";
   let description = [{
