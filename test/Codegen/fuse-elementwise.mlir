@@ -34,7 +34,7 @@ func.func @chain(%p: tensor<64xf32>, %g: tensor<64xf32>, %lr: tensor<f32>) -> te
 }
 
 // Negative: a producer with a second use stays (it would be computed
-// twice), and an elementwise producer is not fused into a reduction.
+// twice), in neither of its consumers, the reduction included.
 // CHECK-LABEL: func.func @keep(
 // CHECK-COUNT-3: linalg.generic
 // CHECK: return
@@ -155,4 +155,63 @@ func.func @returned_through_reassembly(%g: tensor<64xf32>, %buf: tensor<64xf32>,
   %i0 = tensor.insert_slice %rest into %full[0, 0] [1, 64] [1, 1] : tensor<1x64xf32> into tensor<2x64xf32>
   %i1 = tensor.insert_slice %u into %i0[1, 0] [1, 64] [1, 1] : tensor<1x64xf32> into tensor<2x64xf32>
   return %np, %i1 : tensor<64xf32>, tensor<2x64xf32>
+}
+
+// Batch-norm statistics: (x - mean[c])^2 is read once per element by the
+// per-channel sum over (n, p), a permutation of its loops: the square moves
+// into the reduction, which then reads x and the mean.
+// CHECK-LABEL: func.func @into_reduction(
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["reduction", "parallel", "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<8x16x49xf32>, tensor<16xf32>)
+// CHECK: arith.subf
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[SUM]]
+#nchw = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#c = affine_map<(d0, d1, d2) -> (d1)>
+func.func @into_reduction(%x: tensor<8x16x49xf32>, %mean: tensor<16xf32>) -> tensor<16xf32> {
+  %e = tensor.empty() : tensor<8x16x49xf32>
+  %z = tensor.empty() : tensor<16xf32>
+  %sq = linalg.generic {indexing_maps = [#nchw, #c, #nchw], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x, %mean : tensor<8x16x49xf32>, tensor<16xf32>) outs(%e : tensor<8x16x49xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %d = arith.subf %a, %m : f32
+    %r = arith.mulf %d, %d : f32
+    linalg.yield %r : f32
+  } -> tensor<8x16x49xf32>
+  %sum = linalg.generic {indexing_maps = [#nchw, #c], iterator_types = ["reduction", "parallel", "reduction"]}
+      ins(%sq : tensor<8x16x49xf32>) outs(%z : tensor<16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.addf %a, %o : f32
+    linalg.yield %r : f32
+  } -> tensor<16xf32>
+  return %sum : tensor<16xf32>
+}
+
+// Negative: a contraction reads its lhs once per output column; the
+// producer stays a pass of its own.
+// CHECK-LABEL: func.func @not_into_contraction(
+// CHECK-COUNT-2: linalg.generic
+// CHECK: return
+#ma = affine_map<(d0, d1, d2) -> (d0, d2)>
+#mb = affine_map<(d0, d1, d2) -> (d2, d1)>
+#mc = affine_map<(d0, d1, d2) -> (d0, d1)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @not_into_contraction(%x: tensor<8x16xf32>, %w: tensor<16x32xf32>, %acc: tensor<8x32xf32>) -> tensor<8x32xf32> {
+  %e = tensor.empty() : tensor<8x16xf32>
+  %relu = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<8x16xf32>) outs(%e : tensor<8x16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %zero = arith.constant 0.0 : f32
+    %r = arith.maxnumf %a, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<8x16xf32>
+  %y = linalg.generic {indexing_maps = [#ma, #mb, #mc], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%relu, %w : tensor<8x16xf32>, tensor<16x32xf32>) outs(%acc : tensor<8x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %r = arith.addf %o, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<8x32xf32>
+  return %y : tensor<8x32xf32>
 }

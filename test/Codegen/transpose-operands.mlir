@@ -78,3 +78,24 @@ func.func @weight_grad_narrow(%dy: tensor<?x10xf32>, %x: tensor<?x512xf32>, %acc
   } -> tensor<10x512xf32>
   return %y : tensor<10x512xf32>
 }
+
+// sum(dy * xhat) per channel (batch norm's weight gradient once the
+// product fused into the sum) is a contraction by its body, but without m
+// or n dims: both inputs are read along their contiguous dim already, and
+// nothing is transposed.
+// CHECK-LABEL: func.func @channel_dot(
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<8x16x49xf32>, tensor<8x16x49xf32>)
+// CHECK-NOT: linalg.transpose
+#cd_in = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#cd_out = affine_map<(d0, d1, d2) -> (d1)>
+func.func @channel_dot(%dy: tensor<8x16x49xf32>, %xhat: tensor<8x16x49xf32>, %acc: tensor<16xf32>) -> tensor<16xf32> {
+  %r = linalg.generic {indexing_maps = [#cd_in, #cd_in, #cd_out], iterator_types = ["reduction", "parallel", "reduction"]}
+      ins(%dy, %xhat : tensor<8x16x49xf32>, tensor<8x16x49xf32>) outs(%acc : tensor<16xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  return %r : tensor<16xf32>
+}

@@ -20,12 +20,19 @@ static bool isAllParallel(Operation *op) {
   return linalgOp && linalgOp.getNumLoops() == linalgOp.getNumParallelLoops();
 }
 
-/// Fuse only elementwise into elementwise, and only a producer nothing else
-/// reads (otherwise it would be computed twice).
+/// Fuse an elementwise producer nothing else reads (otherwise it would be
+/// computed twice) into an elementwise consumer, or into a reduction that
+/// reads each of its elements once (through a permutation of all its
+/// loops): batch-norm statistics sum (x - mean)^2 and its gradient sums
+/// dy * xhat in the loop that computes them, instead of writing the whole
+/// tensor and reading it back. A contraction reads its operands through
+/// projections, several times each: never.
 static bool shouldFuse(OpOperand *use) {
   Operation *producer = use->get().getDefiningOp();
-  Operation *consumer = use->getOwner();
-  return isAllParallel(producer) && isAllParallel(consumer) && use->get().hasOneUse();
+  auto consumer = dyn_cast<linalg::LinalgOp>(use->getOwner());
+  if (!isAllParallel(producer) || !consumer || !use->get().hasOneUse())
+    return false;
+  return isAllParallel(consumer) || consumer.getMatchingIndexingMap(use).isPermutation();
 }
 
 /// A use through which a value only leaves the function: the return, or

@@ -85,10 +85,12 @@ static int64_t vectorTile(int64_t size, int64_t width) {
 
 /// Is `dim` the innermost index of some input? Then a reduction over it
 /// reads contiguous memory and is worth one vector.
-static bool isInnermostOfAnInput(linalg::LinalgOp op, unsigned dim) {
+/// With `fullOnly`, only inputs indexed by every loop count (not the
+/// per-channel vectors a batch norm fused into its statistics reads).
+static bool isInnermostOfAnInput(linalg::LinalgOp op, unsigned dim, bool fullOnly = false) {
   for (OpOperand *in : op.getDpsInputOperands()) {
     AffineMap map = op.getMatchingIndexingMap(in);
-    if (map.getNumResults() == 0)
+    if (map.getNumResults() == 0 || (fullOnly && !map.isPermutation()))
       continue;
     if (auto d = dyn_cast<AffineDimExpr>(map.getResults().back()); d && d.getPosition() == dim)
       return true;
@@ -361,7 +363,7 @@ std::optional<TileSchedule> chooseTiles(linalg::LinalgOp op) {
   // in the inputs (batch-norm statistics: [N, C, H * W] -> [C]) vectorizes
   // the reduction in chunks of clean width, one output element at a time:
   // a vector across the output dim would stride through memory.
-  bool reduceAlongRows = inner && !isInnermostOfAnInput(op, *inner) &&
+  bool reduceAlongRows = inner && !isInnermostOfAnInput(op, *inner, /*fullOnly=*/true) &&
                          llvm::any_of(llvm::seq(op.getNumLoops()), [&](unsigned d) {
                            return iters[d] == utils::IteratorType::reduction &&
                                   isInnermostOfAnInput(op, d);

@@ -48,6 +48,13 @@ static std::optional<unsigned> rowMajorLhsRows(linalg::GenericOp op) {
 static bool transposeOperands(RewriterBase &rewriter, linalg::GenericOp op) {
   if (!linalg::isaContractionOpInterface(op))
     return false;
+  // A product summed over every dim but the output's (batch-norm's
+  // sum(dy * xhat) once the product fused into the sum) reads both inputs
+  // along the same contiguous dim already: a reduction, not a matrix
+  // product whose B would want its rows contiguous.
+  FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.empty() || dims->n.empty())
+    return false;
   std::optional<unsigned> n = resc::codegen::innermostOutputDim(op);
   if (!n)
     return false;

@@ -20,9 +20,10 @@ def ResFuseElementwise : Pass<"res-fuse-elementwise", "mlir::func::FuncOp"> {
     producer generic into its consumer when both are purely parallel
     (elementwise or broadcast, no reduction) and the producer has no other
     use, so the chain becomes one loop that reads each input once and keeps
-    the intermediates in registers. Producers of reductions and
-    contractions are never fused into them (that would recompute the
-    producer once per reduction step).
+    the intermediates in registers. Such a producer also fuses into a
+    reduction that reads each of its elements once (a permutation of the
+    reduction's loops: batch-norm statistics of `(x - mean)^2`), never into
+    a contraction (its operands are read once per output they feed).
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
