@@ -33,10 +33,17 @@ func.func @chain(%p: tensor<64xf32>, %g: tensor<64xf32>, %lr: tensor<f32>) -> te
   return %new : tensor<64xf32>
 }
 
-// Negative: a producer with a second use stays (it would be computed
-// twice), in neither of its consumers, the reduction included.
+// A cheap producer read by two consumers that read nothing else is
+// recomputed in each: they read x (2 reads) instead of x * x being written
+// once and read twice. One copy fuses into the negation, one into the sum.
 // CHECK-LABEL: func.func @keep(
-// CHECK-COUNT-3: linalg.generic
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel"]} ins(%arg0 : tensor<64xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.negf
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%arg0 : tensor<64xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK-NOT: linalg.generic
 // CHECK: return
 #r = affine_map<(d0) -> ()>
 func.func @keep(%x: tensor<64xf32>) -> (tensor<64xf32>, tensor<f32>) {
@@ -93,17 +100,52 @@ func.func @returned_producer(%g: tensor<64xf32>, %buf: tensor<64xf32>, %p: tenso
   return %np, %nb : tensor<64xf32>, tensor<64xf32>
 }
 
-// Not fused: the producer's other user is another elementwise op; fusing
-// it into both would compute it twice.
+// Not copied: a producer of two whole inputs read by three consumers that
+// read neither would cost 6 reads recomputed, against a write and 3 reads.
 // CHECK-LABEL: func.func @two_consumers(
+// CHECK-COUNT-4: linalg.generic
+// CHECK-NOT: linalg.generic
+func.func @two_consumers(%x: tensor<64xf32>, %y: tensor<64xf32>) -> (tensor<64xf32>, tensor<64xf32>, tensor<64xf32>) {
+  %c = arith.constant 2.0 : f32
+  %e = tensor.empty() : tensor<64xf32>
+  %a = linalg.generic {indexing_maps = [#id1, #id1, #id1], iterator_types = ["parallel"]}
+      ins(%x, %y : tensor<64xf32>, tensor<64xf32>) outs(%e : tensor<64xf32>) {
+  ^bb0(%i: f32, %j: f32, %o: f32):
+    %t = arith.mulf %i, %j : f32
+    linalg.yield %t : f32
+  } -> tensor<64xf32>
+  %b = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%a : tensor<64xf32>) outs(%e : tensor<64xf32>) {
+  ^bb0(%i: f32, %o: f32):
+    %t = arith.addf %i, %c : f32
+    linalg.yield %t : f32
+  } -> tensor<64xf32>
+  %d = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%a : tensor<64xf32>) outs(%e : tensor<64xf32>) {
+  ^bb0(%i: f32, %o: f32):
+    %t = arith.subf %i, %c : f32
+    linalg.yield %t : f32
+  } -> tensor<64xf32>
+  %f = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%a : tensor<64xf32>) outs(%e : tensor<64xf32>) {
+  ^bb0(%i: f32, %o: f32):
+    %t = arith.mulf %i, %c : f32
+    linalg.yield %t : f32
+  } -> tensor<64xf32>
+  return %b, %d, %f : tensor<64xf32>, tensor<64xf32>, tensor<64xf32>
+}
+
+// Not copied either: an exp is not cheap to compute twice.
+// CHECK-LABEL: func.func @expensive(
 // CHECK-COUNT-3: linalg.generic
-func.func @two_consumers(%x: tensor<64xf32>) -> (tensor<64xf32>, tensor<64xf32>) {
+// CHECK-NOT: linalg.generic
+func.func @expensive(%x: tensor<64xf32>) -> (tensor<64xf32>, tensor<64xf32>) {
   %c = arith.constant 2.0 : f32
   %e = tensor.empty() : tensor<64xf32>
   %a = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
       ins(%x : tensor<64xf32>) outs(%e : tensor<64xf32>) {
   ^bb0(%i: f32, %o: f32):
-    %t = arith.mulf %i, %c : f32
+    %t = math.exp %i : f32
     linalg.yield %t : f32
   } -> tensor<64xf32>
   %b = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}

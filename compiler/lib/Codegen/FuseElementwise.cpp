@@ -2,6 +2,7 @@
 
 #include "resc/Codegen/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -107,6 +108,73 @@ static bool fuseReturnedProducers(func::FuncOp fn) {
   return fused;
 }
 
+/// Inputs of `op` indexed by all its loops (whole tensors, not broadcast
+/// per-channel vectors or scalars).
+static SmallVector<Value> wholeInputs(linalg::GenericOp op) {
+  SmallVector<Value> inputs;
+  for (OpOperand *in : op.getDpsInputOperands())
+    if (op.getMatchingIndexingMap(in).isPermutation())
+      inputs.push_back(in->get());
+  return inputs;
+}
+
+/// At most this many arithmetic ops in a producer recomputed by each of
+/// its consumers (batch norm's xhat = (x - mean) * rstd is two).
+constexpr unsigned kMaxRecomputedOps = 4;
+
+/// A cheap elementwise producer read by several consumers, each of which
+/// it could fuse into, when recomputing it in each costs fewer whole-tensor
+/// reads than writing it once and reading it back in each: batch norm's
+/// xhat, read by the gradient's sum(dy * xhat) and by dx, which read x
+/// instead (2 reads against a write and 2 reads). Gives each consumer its
+/// own copy; returns whether it did.
+static bool copyForEveryConsumer(func::FuncOp fn) {
+  SmallVector<linalg::GenericOp> producers;
+  fn.walk([&](linalg::GenericOp producer) {
+    if (!isAllParallel(producer) || producer->getNumResults() != 1 ||
+        producer.getNumDpsInputs() == 0)
+      return;
+    unsigned ops = 0;
+    for (Operation &op : producer.getBody()->without_terminator()) {
+      if (!isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::NegFOp, arith::MaximumFOp,
+               arith::MaxNumFOp>(op))
+        return;
+      ++ops;
+    }
+    Value result = producer->getResult(0);
+    if (ops > kMaxRecomputedOps || result.hasOneUse() || result.use_empty())
+      return;
+    SmallVector<Value> inputs = wholeInputs(producer);
+    unsigned extraReads = 0, uses = 0;
+    for (OpOperand &use : result.getUses()) {
+      auto consumer = dyn_cast<linalg::GenericOp>(use.getOwner());
+      if (!consumer || !consumer.isDpsInput(&use) ||
+          !consumer.getMatchingIndexingMap(&use).isPermutation() ||
+          !linalg::areElementwiseOpsFusable(&use))
+        return;
+      SmallVector<Value> read = wholeInputs(consumer);
+      for (Value in : inputs)
+        if (!llvm::is_contained(read, in))
+          ++extraReads;
+      ++uses;
+    }
+    if (extraReads < 1 + uses)
+      producers.push_back(producer);
+  });
+  // One copy per consumer; the elementwise fusion patterns then fuse each
+  // copy into its only reader.
+  OpBuilder b(fn.getContext());
+  for (linalg::GenericOp producer : producers) {
+    SmallVector<OpOperand *> uses;
+    for (OpOperand &use : producer->getResult(0).getUses())
+      uses.push_back(&use);
+    b.setInsertionPointAfter(producer);
+    for (OpOperand *use : ArrayRef<OpOperand *>(uses).drop_front())
+      use->set(b.clone(*producer)->getResult(0));
+  }
+  return !producers.empty();
+}
+
 namespace {
 struct ResFuseElementwise : resc::impl::ResFuseElementwiseBase<ResFuseElementwise> {
   void runOnOperation() override {
@@ -121,6 +189,9 @@ struct ResFuseElementwise : resc::impl::ResFuseElementwiseBase<ResFuseElementwis
     while (fuseReturnedProducers(getOperation()))
       if (failed(applyPatternsGreedily(getOperation(), frozen)))
         return signalPassFailure();
+    if (copyForEveryConsumer(getOperation()) &&
+        failed(applyPatternsGreedily(getOperation(), frozen)))
+      return signalPassFailure();
   }
 };
 } // namespace

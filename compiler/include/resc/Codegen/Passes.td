@@ -23,7 +23,10 @@ def ResFuseElementwise : Pass<"res-fuse-elementwise", "mlir::func::FuncOp"> {
     the intermediates in registers. Such a producer also fuses into a
     reduction that reads each of its elements once (a permutation of the
     reduction's loops: batch-norm statistics of `(x - mean)^2`), never into
-    a contraction (its operands are read once per output they feed).
+    a contraction (its operands are read once per output they feed). A
+    cheap producer (a few adds and multiplies) read by several consumers it
+    could fuse into is copied for each when that costs fewer whole-tensor
+    reads than writing it and reading it back in each (batch norm's xhat).
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
