@@ -10,7 +10,7 @@
 // CHECK-NEXT: %[[L:.*]] = res.mse %[[R]], %[[T]]
 // CHECK-NEXT: %[[ONE:.*]] = res.constant dense<1.000000e+00> : tensor<f32>
 // CHECK-NEXT: %[[DR:.*]] = res.mse_grad %[[R]], %[[T]], %[[ONE]]
-// CHECK-NEXT: %[[DY:.*]] = res.relu_grad %[[Y]], %[[DR]]
+// CHECK-NEXT: %[[DY:.*]] = res.relu_grad %[[R]], %[[DR]]
 // CHECK-NEXT: %[[DW:.*]] = res.linear_weight_grad %[[DY]], %[[X]] : (tensor<?x2xf32>, tensor<?x4xf32>) -> tensor<2x4xf32>
 // CHECK-NEXT: %[[DB:.*]] = res.sum %[[DY]] {dims = array<i64: 0>} : tensor<?x2xf32> -> tensor<2xf32>
 // CHECK-NEXT: return %[[L]], %[[DW]], %[[DB]]

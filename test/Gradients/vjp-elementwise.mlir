@@ -90,7 +90,7 @@ func.func @vjp_neg(%x: tensor<?x8xf32>, %dy: tensor<?x8xf32>) -> tensor<?x8xf32>
 // CHECK-LABEL: func.func @vjp_relu(
 // CHECK-SAME: %[[X:[^:]+]]: tensor<?x8xf32>, %[[DY:[^:]+]]: tensor<?x8xf32>) -> tensor<?x8xf32>
 // CHECK-NEXT: %[[Y:.*]] = res.relu %[[X]] : tensor<?x8xf32>
-// CHECK-NEXT: %[[RELU_GRAD:.*]] = res.relu_grad %[[X]], %[[DY]] : tensor<?x8xf32>
+// CHECK-NEXT: %[[RELU_GRAD:.*]] = res.relu_grad %[[Y]], %[[DY]] : tensor<?x8xf32>
 // CHECK-NEXT: return %[[RELU_GRAD]] : tensor<?x8xf32>
 func.func @vjp_relu(%x: tensor<?x8xf32>, %dy: tensor<?x8xf32>) -> tensor<?x8xf32> {
   %y = res.relu %x : tensor<?x8xf32>

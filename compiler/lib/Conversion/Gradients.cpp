@@ -139,7 +139,7 @@ Value subF(OpBuilder &b, Location loc, Value x, Value y) {
 /// 1 - v
 Value oneMinus(OpBuilder &b, Location loc, Value v) { return subF(b, loc, cst(b, loc, v, 1.0), v); }
 
-/// x > 0 ? dy : 0
+/// y > 0 ? dy : 0 (y = relu(x): the same test as x > 0)
 Value reluGrad(OpBuilder &b, Location loc, Value x, Value dy, Operation *) {
   Value zero = cst(b, loc, x, 0.0);
   Value positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, zero);

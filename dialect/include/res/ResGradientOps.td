@@ -101,7 +101,8 @@ class Res_ActivationGradOp<string mnemonic, dag primal, string formula,
 }
 
 def Res_ReluGradOp : Res_ActivationGradOp<"relu_grad",
-    (ins Res_FloatTensor:$input), "x > 0 ? dy : 0">;
+    (ins Res_FloatTensor:$output),
+    "y > 0 ? dy : 0 with y = relu(x) (positive exactly where x is)">;
 def Res_SiluGradOp : Res_ActivationGradOp<"silu_grad",
     (ins Res_FloatTensor:$input),
     "dy * s * (1 + x * (1 - s)) with s = sigmoid(x)">;

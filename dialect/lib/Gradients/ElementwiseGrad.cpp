@@ -133,9 +133,13 @@ static LogicalResult activationVJP(Operation *op, OpBuilder &builder,
   return v.finish();
 }
 
+/// From the output, not the input: y > 0 exactly where x > 0, and the
+/// output is kept for the next layer anyway, so the input (a batch norm's
+/// result) has no reader left but the relu and fuses into it
+/// (res-fuse-elementwise): one pass over memory fewer per batch norm.
 RES_VJP(ReluOp) {
   return activationVJP<ReluGradOp>(*this, builder, resultGrads, needed,
-                                   operandGrads, getInput());
+                                   operandGrads, getResult());
 }
 
 RES_VJP(GeluOp) {
