@@ -535,3 +535,32 @@ func.func @shifted_into(%w: tensor<3x3x1x16x16xf32>, %x: tensor<1x1x16x930xf32>,
   } -> tensor<1x1x16x840xf32>
   return %y : tensor<1x1x16x840xf32>
 }
+
+// Layer norm's weight gradient with xhat fused in: sum over (n, t) of
+// dy * (x - mean[n, t]) * rstd[n, t] into [D]. T is innermost only in the
+// per-row mean and rstd, not in the whole inputs: it is walked one row at a
+// time (the vector runs along D), not as 64 rows with the row values
+// transposed across the lanes.
+// CHECK-LABEL: func.func @row_stats_fused(
+// PAR-LABEL: func.func @row_stats_fused(
+// CHECK-NOT: tensor<1x64x64xf32>
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x1x64xf32>, tensor<1x1x64xf32>, tensor<1x1xf32>, tensor<1x1xf32>) outs(%{{.*}} : tensor<64xf32>)
+// CHECK-NOT: tensor<1x64x64xf32>
+// CHECK: return
+#rs_full = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#rs_row = affine_map<(d0, d1, d2) -> (d0, d1)>
+#rs_out = affine_map<(d0, d1, d2) -> (d2)>
+func.func @row_stats_fused(%dy: tensor<?x?x128xf32>, %x: tensor<?x?x128xf32>, %mean: tensor<?x?xf32>,
+                           %rstd: tensor<?x?xf32>, %acc: tensor<128xf32>) -> tensor<128xf32> {
+  %r = linalg.generic {indexing_maps = [#rs_full, #rs_full, #rs_row, #rs_row, #rs_out], iterator_types = ["reduction", "reduction", "parallel"]}
+      ins(%dy, %x, %mean, %rstd : tensor<?x?x128xf32>, tensor<?x?x128xf32>, tensor<?x?xf32>, tensor<?x?xf32>) outs(%acc : tensor<128xf32>) {
+  ^bb0(%g: f32, %v: f32, %m: f32, %s: f32, %o: f32):
+    %c = arith.subf %v, %m : f32
+    %h = arith.mulf %c, %s : f32
+    %p = arith.mulf %g, %h : f32
+    %t = arith.addf %o, %p : f32
+    linalg.yield %t : f32
+  } -> tensor<128xf32>
+  return %r : tensor<128xf32>
+}

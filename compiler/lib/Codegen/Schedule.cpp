@@ -366,13 +366,13 @@ std::optional<TileSchedule> chooseTiles(linalg::LinalgOp op) {
   bool reduceAlongRows = inner && !isInnermostOfAnInput(op, *inner, /*fullOnly=*/true) &&
                          llvm::any_of(llvm::seq(op.getNumLoops()), [&](unsigned d) {
                            return iters[d] == utils::IteratorType::reduction &&
-                                  isInnermostOfAnInput(op, d);
+                                  isInnermostOfAnInput(op, d, /*fullOnly=*/true);
                          });
   for (unsigned d = 0; d < op.getNumLoops(); ++d) {
     if (reduceAlongRows && d == *inner)
       continue;
     if (reduceAlongRows && iters[d] == utils::IteratorType::reduction &&
-        isInnermostOfAnInput(op, d))
+        isInnermostOfAnInput(op, d, /*fullOnly=*/true))
       s.tileSizes[d] = ShapedType::isDynamic(ranges[d]) ? kVectorTile
                        : isCleanWidth(ranges[d]) && ranges[d] <= kMaxFullReduction
                            ? 0
@@ -385,7 +385,12 @@ std::optional<TileSchedule> chooseTiles(linalg::LinalgOp op) {
                                !isInnermostOfAnInput(op, d)
                            ? 1
                            : vectorTile(ranges[d], kVectorTile);
-    else if (iters[d] == utils::IteratorType::reduction && isInnermostOfAnInput(op, d))
+    // A reduction dim counts as contiguous only in the whole inputs: a
+    // row's mean and rstd fused into layer norm's weight gradient
+    // ([N, T] beside [N, T, D]) made T a 64-row vector with its per-row
+    // values transposed across the lanes.
+    else if (iters[d] == utils::IteratorType::reduction &&
+             isInnermostOfAnInput(op, d, /*fullOnly=*/true))
       s.tileSizes[d] = ShapedType::isDynamic(ranges[d])   ? kVectorTile
                        : ranges[d] <= kMaxFullReduction ? 0
                                                         : 1;
