@@ -176,8 +176,7 @@ std::optional<ShiftedContraction> matchShiftedContraction(linalg::LinalgOp op) {
   auto isReduction = [&](unsigned d) { return iters[d] == utils::IteratorType::reduction; };
   std::optional<ShiftedContraction> match;
   for (OpOperand *in : op.getDpsInputOperands()) {
-    AffineMap map = op.getMatchingIndexingMap(in);
-    for (auto [i, expr] : llvm::enumerate(map.getResults())) {
+    for (AffineExpr expr : op.getMatchingIndexingMap(in).getResults()) {
       if (isa<AffineDimExpr>(expr))
         continue;
       // One parallel dim (the pixel) plus reduction dims (the kernel
@@ -188,7 +187,7 @@ std::optional<ShiftedContraction> matchShiftedContraction(linalg::LinalgOp op) {
         return std::nullopt;
       SmallVector<unsigned> steps;
       llvm::copy_if(dims, std::back_inserter(steps), isReduction);
-      match = ShiftedContraction{in->getOperandNumber(), static_cast<unsigned>(i), steps};
+      match = ShiftedContraction{steps};
     }
   }
   return match;

@@ -39,8 +39,6 @@ struct TileSchedule {
 /// multiples of reduction dims: a stride-1 convolution on the padded grid
 /// (ConvBlocks.cpp), y[.., q] += W[kh, kw, .., c] x[.., c, q + kh Wp + kw].
 struct ShiftedContraction {
-  unsigned input;                   ///< the shifted input (operand number)
-  unsigned result;                  ///< its map's shifted result
   llvm::SmallVector<unsigned> steps; ///< the reduction dims of the shift
 };
 std::optional<ShiftedContraction> matchShiftedContraction(mlir::linalg::LinalgOp op);

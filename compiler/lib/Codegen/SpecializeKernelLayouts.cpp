@@ -22,12 +22,12 @@ using namespace mlir;
 
 namespace {
 
-/// What a call passes for a memref argument, before the cast to the
+/// What a call passes for a memref argument, before the casts to the
 /// callee's type.
-static MemRefType passedType(Value operand) {
+static Value uncast(Value operand) {
   while (auto cast = operand.getDefiningOp<memref::CastOp>())
     operand = cast.getSource();
-  return dyn_cast<MemRefType>(operand.getType());
+  return operand;
 }
 
 /// `current` (the argument's type) with each stride and the offset static
@@ -91,7 +91,7 @@ struct ResSpecializeKernelLayouts
           continue;
         SmallVector<MemRefType> passed;
         for (func::CallOp call : calls)
-          passed.push_back(passedType(call.getOperand(arg.getArgNumber())));
+          passed.push_back(dyn_cast<MemRefType>(uncast(call.getOperand(arg.getArgNumber())).getType()));
         MemRefType joined = joinLayouts(type, passed);
         if (joined == type)
           continue;
@@ -103,9 +103,7 @@ struct ResSpecializeKernelLayouts
         arg.replaceAllUsesExcept(cast, cast);
         for (func::CallOp call : calls) {
           OpOperand &operand = call->getOpOperand(arg.getArgNumber());
-          Value source = operand.get();
-          while (auto c = source.getDefiningOp<memref::CastOp>())
-            source = c.getSource();
+          Value source = uncast(operand.get());
           b.setInsertionPoint(call);
           operand.set(source.getType() == joined
                           ? source

@@ -300,6 +300,28 @@ static void tilePacking(RewriterBase &rewriter, ArrayRef<Operation *> chunkOps) 
         tileAndPeel(rewriter, op, *s);
 }
 
+/// `root` tiled into the thread chunks `sizes` (an scf.forall, on root's
+/// loops) with `producers` fused, `packing` (a panel transpose or copy, or
+/// null) among them and then tiled inside each chunk. A failed tiling
+/// undoes the panel copy: the contraction reads B in place again.
+static FailureOr<scf::SCFTileAndFuseResult> tileIntoChunks(RewriterBase &rewriter,
+                                                           linalg::LinalgOp root,
+                                                           SmallVector<Operation *> producers,
+                                                           Operation *packing,
+                                                           ArrayRef<int64_t> sizes) {
+  if (packing)
+    producers.push_back(packing);
+  FailureOr<scf::SCFTileAndFuseResult> forall =
+      tileAndFuse(rewriter, root, producers, sizes, {}, scf::SCFTilingOptions::LoopType::ForallOp);
+  if (failed(forall)) {
+    if (auto copy = dyn_cast_or_null<linalg::CopyOp>(packing))
+      rewriter.replaceOp(copy, copy.getInputs().front());
+    return failure();
+  }
+  tilePacking(rewriter, forall->tiledAndFusedOps.getArrayRef());
+  return forall;
+}
+
 /// The outer level: an scf.forall over chunks the threads share. Returns
 /// the tiled op inside it (or the op itself when it is not split).
 static linalg::LinalgOp distribute(RewriterBase &rewriter, linalg::LinalgOp op) {
@@ -308,14 +330,8 @@ static linalg::LinalgOp distribute(RewriterBase &rewriter, linalg::LinalgOp op) 
     return op;
   if (linalg::isaContractionOpInterface(op))
     if (linalg::CopyOp copy = packRows(rewriter, op, *tiles)) {
-      FailureOr<scf::SCFTileAndFuseResult> forall = tileAndFuse(
-          rewriter, op, {copy.getOperation()}, *tiles, {}, scf::SCFTilingOptions::LoopType::ForallOp);
-      if (failed(forall)) {
-        rewriter.replaceOp(copy, copy.getInputs().front()); // read in place again
-        return op;
-      }
-      tilePacking(rewriter, forall->tiledAndFusedOps.getArrayRef());
-      return cast<linalg::LinalgOp>(forall->tiledAndFusedOps.front());
+      FailureOr<scf::SCFTileAndFuseResult> forall = tileIntoChunks(rewriter, op, {}, copy, *tiles);
+      return succeeded(forall) ? cast<linalg::LinalgOp>(forall->tiledAndFusedOps.front()) : op;
     }
   // One tiled op is expected; anything else is left as the scheduler made it.
   FailureOr<scf::SCFTilingResult> tiled =
@@ -426,20 +442,13 @@ static bool tileWithProducers(RewriterBase &rewriter, linalg::LinalgOp root, boo
   if (parallel)
     if (std::optional<SmallVector<int64_t>> chunks = chooseParallelTiles(contraction)) {
       scheduleOnRoot(root, contraction, *chunks, {}, sizes, order);
-      SmallVector<Operation *> chunkProducers = producers;
-      linalg::CopyOp copy;
-      if (linalg::TransposeOp t = packableTranspose(contraction, *chunks))
-        chunkProducers.push_back(t);
-      else if ((copy = packRows(rewriter, contraction, *chunks)))
-        chunkProducers.push_back(copy);
-      FailureOr<scf::SCFTileAndFuseResult> forall = tileAndFuse(
-          rewriter, root, chunkProducers, sizes, {}, scf::SCFTilingOptions::LoopType::ForallOp);
-      if (failed(forall)) {
-        if (copy)
-          rewriter.replaceOp(copy, copy.getInputs().front()); // read in place again
+      Operation *packing = packableTranspose(contraction, *chunks);
+      if (!packing)
+        packing = packRows(rewriter, contraction, *chunks);
+      FailureOr<scf::SCFTileAndFuseResult> forall =
+          tileIntoChunks(rewriter, root, producers, packing, sizes);
+      if (failed(forall))
         return false;
-      }
-      tilePacking(rewriter, forall->tiledAndFusedOps.getArrayRef());
       root = cast<linalg::LinalgOp>(forall->tiledAndFusedOps.front());
       // The contraction moved into the chunk too (the old op is gone).
       contraction = contractionOf(root);
