@@ -37,8 +37,9 @@ func.func @callee(%x: memref<?x4xf32>, %out: memref<f32>) attributes {res.out_ar
 // %a and %c share a slot (%a is dead when %c is written), %b does not. The
 // loop's output alternates between two slots (one shared with %b), its
 // temporary gets one slot for all iterations, the parallel loop a piece of
-// 4 MiB per iteration (its size the layout's last result), and the call of
-// the other entry point a slice.
+// 4 MiB per thread (its size the layout's last result; iteration j of n runs
+// on thread j / ceil(n / team) and uses that thread's piece), and the call
+// of the other entry point a slice.
 // CHECK-LABEL: func.func @entry(
 // CHECK-SAME: %[[X:[a-z0-9_]+]]: memref<?x4xf32>, %[[OUT:[a-z0-9_]+]]: memref<f32>, %[[S:[a-z0-9_]+]]: memref<?xi8>)
 // CHECK: %[[L:.*]]:7 = call @entry__scratch_layout
@@ -50,8 +51,13 @@ func.func @callee(%x: memref<?x4xf32>, %out: memref<f32>) attributes {res.out_ar
 // CHECK: %[[ODD:.*]] = arith.cmpi ne
 // CHECK: %[[OFF:.*]] = arith.select %[[ODD]], %[[L]]#3, %[[L]]#2
 // CHECK: memref.view %[[S]][%[[OFF]]]
-// CHECK: scf.forall (%[[J:.*]]) in
-// CHECK: %[[P:.*]] = arith.muli %[[J]], %[[L]]#6
+// CHECK: scf.forall (%[[J:.*]]) in (%[[N:.*]]) {
+// CHECK: %[[TEAM:.*]] = func.call @omp_get_num_threads() : () -> i32
+// CHECK: %[[TEAMI:.*]] = arith.index_castui %[[TEAM]]
+// CHECK: %[[TEAM1:.*]] = arith.maxui %[[TEAMI]]
+// CHECK: %[[PER:.*]] = arith.ceildivui %[[N]], %[[TEAM1]]
+// CHECK: %[[PIECE:.*]] = arith.divui %[[J]], %[[PER]]
+// CHECK: %[[P:.*]] = arith.muli %[[PIECE]], %[[L]]#6
 // CHECK: %[[POFF:.*]] = arith.addi %[[L]]#4, %[[P]]
 // CHECK: memref.view %[[S]][%[[POFF]]][] : memref<?xi8> to memref<1024x1024xf32>
 // CHECK: %[[SLICE:.*]] = memref.view %[[S]][%[[L]]#5][%{{.*}}] : memref<?xi8> to memref<?xi8>

@@ -15,7 +15,8 @@
 //   iteration (a `repeat` body's output) alternates between two slots.
 // - Buffers of one iteration of a parallel loop (per-image convolution
 //   temporaries) are on the worker's stack already (res-stack-temporaries);
-//   bounded ones too large for it get a piece of the arena per iteration.
+//   bounded ones too large for it get a piece of the arena per thread (the
+//   iterations a thread runs reuse its piece while it is still in cache).
 // - A call of another entry point (train_step calls loss_grad) gets a
 //   slice of the arena for that entry's own plan.
 // Anything else keeps its heap allocation, and the memory remark says so.
@@ -57,7 +58,7 @@ struct Buffer {
   func::CallOp call;       // or: the entry call whose scratch it is
   scf::ForOp pingPong;     // iterations of this loop alternate halves 0 and 1
   unsigned half = 0;
-  scf::ForallOp perIteration; // one piece per iteration
+  scf::ForallOp perIteration; // one piece per thread running the loop
   Value strideBytes;          // the piece's size in the layout function
   unsigned strideResult = 0;  // ... and its index among the layout's results
   unsigned start = ~0u, end = 0;
@@ -229,6 +230,23 @@ static std::optional<std::pair<Value, int64_t>> chunkOf(Value size, scf::ForallO
       return std::make_pair(sub.getLhs(), *c);
   }
   return std::nullopt;
+}
+
+constexpr StringLiteral kTeamSize = "omp_get_num_threads";
+
+/// `name()` of OpenMP's runtime (libomp, which every model links) as an
+/// index, at least 1; the declaration is added to the module once.
+static Value ompQuery(OpBuilder &b, Location loc, StringLiteral name) {
+  auto module = b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  auto fn = module.lookupSymbol<func::FuncOp>(name);
+  if (!fn) {
+    OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+    fn = func::FuncOp::create(mb, loc, name, mb.getFunctionType({}, {mb.getI32Type()}));
+    fn.setPrivate();
+  }
+  Value count = func::CallOp::create(b, loc, fn, ValueRange()).getResult(0);
+  count = arith::IndexCastUIOp::create(b, loc, b.getIndexType(), count);
+  return arith::MaxUIOp::create(b, loc, count, arith::ConstantIndexOp::create(b, loc, 1));
 }
 
 /// The bytes of one piece of a per-iteration buffer, rounded up to the
@@ -665,10 +683,20 @@ void Planner::rewrite(func::FuncOp layout, ArrayRef<unsigned> placement) {
       offset = arith::SelectOp::create(b, loc, odd, offsetOf(id + 1), offset);
     }
     if (buffer.perIteration) {
-      Value iteration = buffer.perIteration.getInductionVar(0);
+      // The dispatcher (res-parallel-dispatch) gives thread t iterations
+      // [t per, (t + 1) per), per = ceil(n / team): iteration i uses piece
+      // i / per, the same for all iterations of one thread (still in its
+      // cache from the previous one), distinct between threads, below n.
+      // One iteration, run without a fork, and a nested loop's team of one
+      // use piece 0. (The layout keeps n pieces: the team size is not
+      // known before the call.)
+      scf::ForallOp loop = buffer.perIteration;
+      Value trips = getValueOrCreateConstantIndexOp(b, loc, loop.getMixedUpperBound()[0]);
+      Value per = arith::CeilDivUIOp::create(b, loc, trips, ompQuery(b, loc, kTeamSize));
+      Value piece = arith::DivUIOp::create(b, loc, loop.getInductionVar(0), per);
       offset = arith::AddIOp::create(
           b, loc, offset,
-          arith::MulIOp::create(b, loc, iteration, offsets.getResult(buffer.strideResult)));
+          arith::MulIOp::create(b, loc, piece, offsets.getResult(buffer.strideResult)));
     }
     auto view = memref::ViewOp::create(b, alloc.getLoc(), alloc.getType(), scratch, offset,
                                        alloc.getDynamicSizes());
