@@ -478,26 +478,32 @@ func.func @relu_epilogue(%x: tensor<12x16xf32>, %w: tensor<16x128xf32>) -> tenso
 }
 
 // A shifted contraction (a stride-1 3x3 convolution on the padded grid,
-// ConvBlocks.cpp): the 6 x 64 register tile of y is zeroed in place (the
-// fill moves into the tile), then loops over the kernel positions kh and kw
-// and, inside, over the 16 channels in steps of 1 carry it; each step is a
-// plain contraction of a weight column [6, 1] with the image row at the
-// tile's pixels plus kh * 30 + kw. The 840 pixels leave an 8-wide rest.
+// ConvBlocks.cpp): the 8 x 48 register tile of y (8 divides its 16 output
+// channels) is zeroed in place (the fill moves into the tile), then loops
+// over the kernel positions kh and kw and, inside, over the 16 channels in
+// steps of 1 carry it; each step is a plain contraction of a weight column
+// [8, 1] with the image row at the tile's pixels plus kh * 30 + kw, cut
+// into three 16-column contractions (splitColumns: a 48-lane vector would
+// be widened to 64 lanes by LLVM). The 840 pixels leave a 24-wide rest: 16
+// and 8 columns.
 // CHECK-LABEL: func.func @shifted(
 // CHECK-DAG: %[[C3:.*]] = arith.constant 3 : index
-// CHECK-DAG: %[[C6:.*]] = arith.constant 6 : index
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
 // CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
-// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
-// CHECK: scf.for %{{.*}} step %[[C6]]
-// CHECK:   scf.for %[[Q:.*]] = %{{.*}} step %[[C64]]
-// CHECK:     %[[ZERO:.*]] = linalg.fill {{.*}} -> tensor<1x1x6x64xf32>
-// CHECK:     scf.for %[[KH:.*]] = %{{.*}} to %[[C3]] {{.*}} iter_args(%{{.*}} = %[[ZERO]])
+// CHECK-DAG: %[[C48:.*]] = arith.constant 48 : index
+// CHECK: scf.for %{{.*}} step %[[C8]]
+// CHECK:   scf.for %[[Q:.*]] = %{{.*}} step %[[C48]]
+// CHECK-COUNT-3: linalg.fill {{.*}} -> tensor<1x1x8x16xf32>
+// CHECK:     scf.for %[[KH:.*]] = %{{.*}} to %[[C3]] {{.*}} -> (tensor<1x1x8x48xf32>)
 // CHECK:       scf.for %[[KW:.*]] = %{{.*}} to %[[C3]]
 // CHECK:         %[[OFF:.*]] = affine.apply #{{.*}}(%[[KH]], %[[KW]])
-// CHECK:         tensor.extract_slice %{{.*}}[0, 0, 0, %[[OFF]]] [1, 1, 16, 64]
+// CHECK:         tensor.extract_slice %{{.*}}[0, 0, 0, %[[OFF]]] [1, 1, 16, 48]
 // CHECK:         scf.for %{{.*}} to %[[C16]]
-// CHECK:           linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<1x6x1xf32>, tensor<1x1x1x64xf32>) outs(%{{.*}} : tensor<1x1x6x64xf32>)
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x6x1xf32>, tensor<1x1x1x8xf32>) outs(%{{.*}} : tensor<1x1x6x8xf32>)
+// CHECK-COUNT-3:   linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<1x8x1xf32>, tensor<1x1x1x16xf32>) outs(%{{.*}} : tensor<1x1x8x16xf32>)
+// CHECK-NOT:       linalg.generic
+// CHECK:           scf.yield %{{.*}} : tensor<1x1x8x48xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x8x1xf32>, tensor<1x1x1x16xf32>) outs(%{{.*}} : tensor<1x1x8x16xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x8x1xf32>, tensor<1x1x1x8xf32>) outs(%{{.*}} : tensor<1x1x8x8xf32>)
 #sw = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d5, d1, d2, d6)>
 #sx = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d6, d3 + d4 * 30 + d5)>
 #sy = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
@@ -522,9 +528,9 @@ func.func @shifted(%w: tensor<3x3x1x16x16xf32>, %x: tensor<1x1x16x930xf32>) -> t
 // CHECK:   scf.for
 // CHECK:     scf.for
 // CHECK:       scf.for
-// CHECK:         tensor.extract_slice %{{.*}} [1, 1, 6, 64]
+// CHECK:         tensor.extract_slice %{{.*}} [1, 1, 8, 48]
 // CHECK:         scf.for
-// CHECK:           linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x6x1xf32>, tensor<1x1x1x64xf32>) outs(%{{.*}} : tensor<1x1x6x64xf32>)
+// CHECK-COUNT-3:   linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x8x1xf32>, tensor<1x1x1x16xf32>) outs(%{{.*}} : tensor<1x1x8x16xf32>)
 func.func @shifted_into(%w: tensor<3x3x1x16x16xf32>, %x: tensor<1x1x16x930xf32>, %acc: tensor<1x1x16x840xf32>) -> tensor<1x1x16x840xf32> {
   %y = linalg.generic {indexing_maps = [#sw, #sx, #sy], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
       ins(%w, %x : tensor<3x3x1x16x16xf32>, tensor<1x1x16x930xf32>) outs(%acc : tensor<1x1x16x840xf32>) {

@@ -236,3 +236,39 @@ func.func @row_product(%x: tensor<?x?xf32>, %init: tensor<?xf32>) -> tensor<?xf3
   } -> tensor<?xf32>
   return %y : tensor<?xf32>
 }
+
+// An 8 x 48 register tile of a shifted contraction, cut into three
+// 16-column contractions by res-tile-for-vectors: each carries its own
+// accumulator through the channel loop (three vector<8x16>, no 48-lane
+// vector), and the three share each broadcast: row by row, one broadcast
+// and an FMA per piece, so a broadcast dies before the next is made.
+// CHECK-LABEL: func.func @shifted_pieces(
+// CHECK: scf.for {{.*}} to %c16 step %c1 iter_args({{.*}}) -> (vector<1x1x8x16xf32>, vector<1x1x8x16xf32>, vector<1x1x8x16xf32>)
+// CHECK-NOT: vector.contract
+// CHECK: vector.broadcast
+// CHECK-NEXT: vector.extract
+// CHECK-NEXT: vector.fma
+// CHECK-NEXT: vector.extract
+// CHECK-NEXT: vector.fma
+// CHECK-NEXT: vector.extract
+// CHECK-NEXT: vector.fma
+// CHECK-NEXT: vector.extract
+// CHECK-NEXT: vector.broadcast
+// CHECK-NOT: vector.contract
+// CHECK: scf.yield
+#pw = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d5, d1, d2, d6)>
+#px = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d6, d3 + d4 * 10 + d5)>
+#py = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
+func.func @shifted_pieces(%w: tensor<3x3x1x8x16xf32>, %x: tensor<1x1x16x120xf32>) -> tensor<1x1x8x96xf32> {
+  %e = tensor.empty() : tensor<1x1x8x96xf32>
+  %z = arith.constant 0.0 : f32
+  %acc = linalg.fill ins(%z : f32) outs(%e : tensor<1x1x8x96xf32>) -> tensor<1x1x8x96xf32>
+  %y = linalg.generic {indexing_maps = [#pw, #px, #py], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%w, %x : tensor<3x3x1x8x16xf32>, tensor<1x1x16x120xf32>) outs(%acc : tensor<1x1x8x96xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<1x1x8x96xf32>
+  return %y : tensor<1x1x8x96xf32>
+}

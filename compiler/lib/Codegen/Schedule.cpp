@@ -214,6 +214,12 @@ static std::optional<TileSchedule> shiftedContractionTiles(linalg::LinalgOp op) 
   for (AffineExpr e : out.getResults().drop_back(2))
     s.tileSizes[cast<AffineDimExpr>(e).getPosition()] = 1;
   setRegisterTile(s, ranges, m, n);
+  // 48 columns are three registers: res-tile-for-vectors cuts the tile
+  // into 16-column contractions sharing each k step (splitColumns).
+  if (ranges[m] % kShiftedMr == 0 && ranges[n] > kShiftedNr) {
+    s.tileSizes[m] = ranges[m] > kShiftedMr ? kShiftedMr : 0;
+    s.tileSizes[n] = kShiftedNr;
+  }
   for (unsigned d : shift->steps)
     s.tileSizes[d] = 1;
   for (AffineExpr e : out.getResults().drop_back(2))

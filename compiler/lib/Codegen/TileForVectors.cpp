@@ -481,6 +481,48 @@ static void tileK(RewriterBase &rewriter, linalg::LinalgOp op) {
   (void)tile(rewriter, op, sizes);
 }
 
+/// An op of a register tile whose output rows are wider than one register
+/// but no power of two (a shifted contraction's 48 columns, its 24-column
+/// remainder) becomes one op per 16 columns (and one for the rest), each
+/// inserted into the result: LLVM widens a 48-lane vector to 64 lanes, and
+/// the tile's 8 accumulators of 48 lanes took 32 registers and spilled.
+/// After tileK the pieces of the contraction share the k step (the same A
+/// broadcasts, CSE'd), and res-vectorize carries each piece's accumulator
+/// through the k loop as its own vector.
+static void splitColumns(RewriterBase &rewriter, linalg::LinalgOp op) {
+  if (op.getNumDpsInits() != 1 || !op.hasPureTensorSemantics())
+    return;
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (out.getNumResults() == 0 || !isa<AffineDimExpr>(out.getResults().back()))
+    return;
+  unsigned n = cast<AffineDimExpr>(out.getResults().back()).getPosition();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (llvm::any_of(ranges, ShapedType::isDynamic) || ranges[n] <= kLanes ||
+      llvm::isPowerOf2_64(ranges[n]))
+    return;
+  auto tiling = cast<TilingInterface>(op.getOperation());
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  Value result = op.getDpsInits()[0];
+  SmallVector<OpFoldResult> zeros(ranges.size(), rewriter.getIndexAttr(0));
+  SmallVector<OpFoldResult> whole = getAsIndexOpFoldResult(op.getContext(), ranges);
+  for (int64_t start = 0; start < ranges[n]; start += kLanes) {
+    SmallVector<OpFoldResult> offsets = zeros, sizes = whole;
+    offsets[n] = rewriter.getIndexAttr(start);
+    sizes[n] = rewriter.getIndexAttr(std::min(kLanes, ranges[n] - start));
+    FailureOr<TilingResult> piece = tiling.getTiledImplementation(rewriter, offsets, sizes);
+    SmallVector<OpFoldResult> resultOffsets, resultSizes;
+    if (failed(piece) ||
+        failed(tiling.getResultTilePosition(rewriter, 0, offsets, sizes, resultOffsets,
+                                            resultSizes)))
+      return;
+    SmallVector<OpFoldResult> strides(resultOffsets.size(), rewriter.getIndexAttr(1));
+    result = tensor::InsertSliceOp::create(rewriter, loc, piece->tiledValues.front(), result,
+                                           resultOffsets, resultSizes, strides);
+  }
+  rewriter.replaceOp(op, result);
+}
+
 /// A loop per shift dim (kernel position) around a register tile of a
 /// shifted contraction made with its init fused (tileWithProducers leaves
 /// the reductions whole); the tile itself when they are one already.
@@ -651,6 +693,10 @@ struct ResTileForVectors : resc::impl::ResTileForVectorsBase<ResTileForVectors> 
     });
     for (linalg::LinalgOp op : wholeK)
       tileK(rewriter, op);
+    SmallVector<linalg::LinalgOp> wide;
+    func.walk([&](linalg::LinalgOp op) { wide.push_back(op); });
+    for (linalg::LinalgOp op : wide)
+      splitColumns(rewriter, op);
     if (failed(canonicalize(func, canonicalization)))
       return signalPassFailure();
   }

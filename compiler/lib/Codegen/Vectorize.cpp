@@ -10,6 +10,8 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/Transforms/CSE.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
@@ -223,6 +225,113 @@ static scf::ForOp widenReduction(RewriterBase &rewriter, scf::ForOp loop) {
   return {};
 }
 
+/// (M, N) of an outer-product contraction: one reduction dim, of extent 1;
+/// the accumulator's last dim n (N lanes) read by the rhs, not the lhs; at
+/// most one other dim of extent > 1, m, read by the lhs and the
+/// accumulator, not the rhs. Every operand is then a vector of its one or
+/// two non-unit dims in order: lhs [M], rhs [N], accumulator [M, N].
+static std::optional<std::pair<int64_t, int64_t>> outerProductShape(vector::ContractionOp op) {
+  if (op.getKind() != vector::CombiningKind::ADD ||
+      cast<vector::MaskableOpInterface>(op.getOperation()).isMasked())
+    return std::nullopt;
+  auto accType = dyn_cast<VectorType>(op.getAccType());
+  if (!accType || !accType.getElementType().isF32())
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  SmallVector<vector::IteratorType> iters = op.getIteratorTypesArray();
+  SmallVector<int64_t> extent(iters.size(), 1);
+  SmallVector<Value, 3> operands = {op.getLhs(), op.getRhs(), op.getAcc()};
+  for (auto [map, v] : llvm::zip(maps, operands))
+    for (auto [i, e] : llvm::enumerate(map.getResults())) {
+      auto dim = dyn_cast<AffineDimExpr>(e);
+      if (!dim)
+        return std::nullopt;
+      extent[dim.getPosition()] = cast<VectorType>(v.getType()).getDimSize(i);
+    }
+  auto reads = [&](unsigned operand, unsigned d) {
+    return maps[operand].isFunctionOfDim(d);
+  };
+  auto n = dyn_cast<AffineDimExpr>(maps[2].getResults().back());
+  if (!n || !reads(1, n.getPosition()) || reads(0, n.getPosition()))
+    return std::nullopt;
+  int64_t rows = 1;
+  for (unsigned d = 0; d < iters.size(); ++d) {
+    if (d == n.getPosition() || extent[d] == 1)
+      continue;
+    if (iters[d] == vector::IteratorType::reduction || rows != 1 || !reads(0, d) ||
+        !reads(2, d) || reads(1, d))
+      return std::nullopt;
+    rows = extent[d];
+  }
+  return std::make_pair(rows, extent[n.getPosition()]);
+}
+
+/// Outer-product contractions of one block that share their lhs (the
+/// pieces of a register tile splitColumns cut into 16-column contractions)
+/// as broadcast-FMA rows, row by row across the pieces: each broadcast is
+/// used by all pieces' FMAs and dies. Lowered one contraction at a time,
+/// the 8 broadcasts of an 8 x 48 tile stayed live across its three pieces
+/// next to 24 accumulators, and LLVM spilled.
+static void interleaveSharedLhs(func::FuncOp func) {
+  IRRewriter rewriter(func.getContext());
+  // Each piece reads the lhs itself; one read after CSE.
+  DominanceInfo dominance(func);
+  eliminateCommonSubExpressions(rewriter, dominance, func);
+  DenseMap<Value, SmallVector<vector::ContractionOp>> byLhs;
+  SmallVector<Value> order;
+  func.walk([&](vector::ContractionOp op) {
+    std::optional<std::pair<int64_t, int64_t>> shape = outerProductShape(op);
+    if (!shape)
+      return;
+    auto &group = byLhs[op.getLhs()];
+    if (group.empty())
+      order.push_back(op.getLhs());
+    if (group.empty() || (group.front()->getBlock() == op->getBlock() &&
+                          outerProductShape(group.front())->first == shape->first))
+      group.push_back(op);
+  });
+  for (Value lhs : order) {
+    ArrayRef<vector::ContractionOp> group = byLhs[lhs];
+    if (group.size() < 2)
+      continue;
+    vector::ContractionOp last = group.front();
+    for (vector::ContractionOp op : group)
+      if (last->isBeforeInBlock(op))
+        last = op;
+    int64_t rows = outerProductShape(group.front())->first;
+    Location loc = last.getLoc();
+    Type f32 = rewriter.getF32Type();
+    rewriter.setInsertionPoint(last);
+    Value column = vector::ShapeCastOp::create(rewriter, loc, VectorType::get({rows}, f32), lhs);
+    SmallVector<Value> rhs, acc;
+    for (vector::ContractionOp op : group) {
+      int64_t lanes = outerProductShape(op)->second;
+      rhs.push_back(
+          vector::ShapeCastOp::create(rewriter, loc, VectorType::get({lanes}, f32), op.getRhs()));
+      acc.push_back(vector::ShapeCastOp::create(rewriter, loc,
+                                                VectorType::get({rows, lanes}, f32), op.getAcc()));
+    }
+    for (int64_t i = 0; i < rows; ++i) {
+      Value a = vector::ExtractOp::create(rewriter, loc, column, i);
+      DenseMap<Type, Value> broadcasts;
+      for (auto [j, op] : llvm::enumerate(group)) {
+        Type rowType = rhs[j].getType();
+        Value &b = broadcasts[rowType];
+        if (!b)
+          b = vector::BroadcastOp::create(rewriter, loc, rowType, a);
+        Value row = vector::ExtractOp::create(rewriter, loc, acc[j], i);
+        Value sum = vector::FMAOp::create(rewriter, loc, b, rhs[j], row);
+        acc[j] = vector::InsertOp::create(rewriter, loc, sum, acc[j], i);
+      }
+    }
+    for (auto [j, op] : llvm::enumerate(group)) {
+      vector::ContractionOp contract = op;
+      rewriter.replaceOp(contract, vector::ShapeCastOp::create(rewriter, loc,
+                                                               contract.getResultType(), acc[j]));
+    }
+  }
+}
+
 struct ResVectorize : resc::impl::ResVectorizeBase<ResVectorize> {
   using Base::Base;
   // Built once per pass instance: collecting every op's patterns is costly.
@@ -285,6 +394,7 @@ struct ResVectorize : resc::impl::ResVectorizeBase<ResVectorize> {
     for (scf::ForOp loop : loops)
       while (scf::ForOp widened = widenReduction(rewriter, loop))
         loop = widened;
+    interleaveSharedLhs(func);
     if (failed(resc::codegen::canonicalize(func, canonicalization)))
       return signalPassFailure();
   }
