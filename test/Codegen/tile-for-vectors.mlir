@@ -570,3 +570,48 @@ func.func @row_stats_fused(%dy: tensor<?x?x128xf32>, %x: tensor<?x?x128xf32>, %m
   } -> tensor<128xf32>
   return %r : tensor<128xf32>
 }
+
+// A convolution's column GEMM reads B in place, rows of 196 floats: most
+// 16-lane loads span two cache lines, so the tile is 8 x 48 (three loads
+// per k), cut into 16-column contractions, with a 4-column rest. B rows of
+// 192 (16 divides them) keep the 6 x 64 tile.
+// CHECK-LABEL: func.func @unaligned_rows(
+// CHECK: scf.for %{{.*}} step %c8
+// CHECK:   scf.for %{{.*}} to %c192 step %c48
+// CHECK:     scf.for %{{.*}} to %c288 step %c1
+// CHECK-COUNT-3: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<8x1xf32>, tensor<1x16xf32>) outs(%{{.*}} : tensor<8x16xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<8x1xf32>, tensor<1x4xf32>) outs(%{{.*}} : tensor<8x4xf32>)
+// CHECK-LABEL: func.func @aligned_rows(
+// CHECK: scf.for %{{.*}} step %c6
+// CHECK:   scf.for %{{.*}} step %c64
+// CHECK:     scf.for %{{.*}} to %c288 step %c1
+// CHECK:       linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<6x1xf32>, tensor<1x64xf32>) outs(%{{.*}} : tensor<6x64xf32>)
+#ua = affine_map<(m, n, k) -> (m, k)>
+#ub = affine_map<(m, n, k) -> (k, n)>
+#uc = affine_map<(m, n, k) -> (m, n)>
+func.func @unaligned_rows(%a: tensor<64x288xf32>, %b: tensor<288x196xf32>) -> tensor<64x196xf32> {
+  %e = tensor.empty() : tensor<64x196xf32>
+  %z = arith.constant 0.0 : f32
+  %acc = linalg.fill ins(%z : f32) outs(%e : tensor<64x196xf32>) -> tensor<64x196xf32>
+  %y = linalg.generic {indexing_maps = [#ua, #ub, #uc], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<64x288xf32>, tensor<288x196xf32>) outs(%acc : tensor<64x196xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<64x196xf32>
+  return %y : tensor<64x196xf32>
+}
+func.func @aligned_rows(%a: tensor<64x288xf32>, %b: tensor<288x192xf32>) -> tensor<64x192xf32> {
+  %e = tensor.empty() : tensor<64x192xf32>
+  %z = arith.constant 0.0 : f32
+  %acc = linalg.fill ins(%z : f32) outs(%e : tensor<64x192xf32>) -> tensor<64x192xf32>
+  %y = linalg.generic {indexing_maps = [#ua, #ub, #uc], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<64x288xf32>, tensor<288x192xf32>) outs(%acc : tensor<64x192xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<64x192xf32>
+  return %y : tensor<64x192xf32>
+}
