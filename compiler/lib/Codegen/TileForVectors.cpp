@@ -482,8 +482,9 @@ static void tileK(RewriterBase &rewriter, linalg::LinalgOp op) {
 }
 
 /// An op of a register tile whose output rows are wider than one register
-/// but no power of two (a shifted contraction's 48 columns, its 24-column
-/// remainder) becomes one op per 16 columns (and one for the rest), each
+/// but no power of two and at most a tile wide (a shifted contraction's 48
+/// columns, its 24-column remainder; other ops get clean widths from
+/// Schedule.cpp) becomes one op per 16 columns (and one for the rest), each
 /// inserted into the result: LLVM widens a 48-lane vector to 64 lanes, and
 /// the tile's 8 accumulators of 48 lanes took 32 registers and spilled.
 /// After tileK the pieces of the contraction share the k step (the same A
@@ -497,7 +498,7 @@ static void splitColumns(RewriterBase &rewriter, linalg::LinalgOp op) {
     return;
   unsigned n = cast<AffineDimExpr>(out.getResults().back()).getPosition();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  if (llvm::any_of(ranges, ShapedType::isDynamic) || ranges[n] <= kLanes ||
+  if (llvm::any_of(ranges, ShapedType::isDynamic) || ranges[n] <= kLanes || ranges[n] > kNr ||
       llvm::isPowerOf2_64(ranges[n]))
     return;
   auto tiling = cast<TilingInterface>(op.getOperation());

@@ -225,17 +225,19 @@ static scf::ForOp widenReduction(RewriterBase &rewriter, scf::ForOp loop) {
   return {};
 }
 
-/// (M, N) of an outer-product contraction: one reduction dim, of extent 1;
-/// the accumulator's last dim n (N lanes) read by the rhs, not the lhs; at
-/// most one other dim of extent > 1, m, read by the lhs and the
-/// accumulator, not the rhs. Every operand is then a vector of its one or
-/// two non-unit dims in order: lhs [M], rhs [N], accumulator [M, N].
+/// (M, N) of an f32 outer-product contraction: every reduction dim of
+/// extent 1 (one k step); the accumulator's last dim n (N lanes) read by
+/// the rhs, not the lhs; at most one other dim of extent > 1, m, read by
+/// the lhs and the accumulator, not the rhs. Every operand is then a vector
+/// of its one or two non-unit dims in order: lhs [M], rhs [N], accumulator
+/// [M, N].
 static std::optional<std::pair<int64_t, int64_t>> outerProductShape(vector::ContractionOp op) {
   if (op.getKind() != vector::CombiningKind::ADD ||
       cast<vector::MaskableOpInterface>(op.getOperation()).isMasked())
     return std::nullopt;
   auto accType = dyn_cast<VectorType>(op.getAccType());
-  if (!accType || !accType.getElementType().isF32())
+  if (!accType || !accType.getElementType().isF32() ||
+      !op.getLhsType().getElementType().isF32() || !op.getRhsType().getElementType().isF32())
     return std::nullopt;
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   SmallVector<vector::IteratorType> iters = op.getIteratorTypesArray();
