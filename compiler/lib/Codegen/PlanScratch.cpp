@@ -232,21 +232,32 @@ static std::optional<std::pair<Value, int64_t>> chunkOf(Value size, scf::ForallO
   return std::nullopt;
 }
 
-constexpr StringLiteral kTeamSize = "omp_get_num_threads";
-
-/// `name()` of OpenMP's runtime (libomp, which every model links) as an
-/// index, at least 1; the declaration is added to the module once.
-static Value ompQuery(OpBuilder &b, Location loc, StringLiteral name) {
-  auto module = b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
+/// The arena piece iteration i of the parallel loop `loop` uses. The
+/// dispatcher (res-parallel-dispatch) gives thread t iterations
+/// [t per, (t + 1) per), per = ceil(n / team): iteration i uses piece
+/// i / per, the same for all iterations of one thread (still in its cache
+/// from the previous one), distinct between threads, below n. One
+/// iteration, run without a fork, and a nested loop's team of one use
+/// piece 0. (The layout keeps n pieces: the team size is not known before
+/// the call.) Made once at the top of the loop body; every buffer of the
+/// loop uses it.
+static Value pieceOf(scf::ForallOp loop) {
+  OpBuilder b = OpBuilder::atBlockBegin(loop.getBody());
+  Location loc = loop.getLoc();
+  auto module = loop->getParentOfType<ModuleOp>();
+  StringRef name = "omp_get_num_threads";
   auto fn = module.lookupSymbol<func::FuncOp>(name);
   if (!fn) {
     OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
     fn = func::FuncOp::create(mb, loc, name, mb.getFunctionType({}, {mb.getI32Type()}));
     fn.setPrivate();
   }
-  Value count = func::CallOp::create(b, loc, fn, ValueRange()).getResult(0);
-  count = arith::IndexCastUIOp::create(b, loc, b.getIndexType(), count);
-  return arith::MaxUIOp::create(b, loc, count, arith::ConstantIndexOp::create(b, loc, 1));
+  Value team = func::CallOp::create(b, loc, fn, ValueRange()).getResult(0);
+  team = arith::IndexCastUIOp::create(b, loc, b.getIndexType(), team);
+  team = arith::MaxUIOp::create(b, loc, team, arith::ConstantIndexOp::create(b, loc, 1));
+  Value trips = getValueOrCreateConstantIndexOp(b, loc, loop.getMixedUpperBound()[0]);
+  Value per = arith::CeilDivUIOp::create(b, loc, trips, team);
+  return arith::DivUIOp::create(b, loc, loop.getInductionVar(0), per);
 }
 
 /// The bytes of one piece of a per-iteration buffer, rounded up to the
@@ -663,6 +674,7 @@ void Planner::rewrite(func::FuncOp layout, ArrayRef<unsigned> placement) {
     dims.push_back(memref::DimOp::create(b, loc, fn.getArgument(arg), dim));
   auto offsets = func::CallOp::create(b, loc, layout, dims);
   auto offsetOf = [&](unsigned id) { return offsets.getResult(1 + placement[id]); };
+  DenseMap<Operation *, Value> pieces; // per parallel loop: pieceOf
 
   for (auto [id, buffer] : llvm::enumerate(buffers)) {
     if (buffer.dropped || !buffer.alloc || buffer.half == 1)
@@ -683,17 +695,9 @@ void Planner::rewrite(func::FuncOp layout, ArrayRef<unsigned> placement) {
       offset = arith::SelectOp::create(b, loc, odd, offsetOf(id + 1), offset);
     }
     if (buffer.perIteration) {
-      // The dispatcher (res-parallel-dispatch) gives thread t iterations
-      // [t per, (t + 1) per), per = ceil(n / team): iteration i uses piece
-      // i / per, the same for all iterations of one thread (still in its
-      // cache from the previous one), distinct between threads, below n.
-      // One iteration, run without a fork, and a nested loop's team of one
-      // use piece 0. (The layout keeps n pieces: the team size is not
-      // known before the call.)
-      scf::ForallOp loop = buffer.perIteration;
-      Value trips = getValueOrCreateConstantIndexOp(b, loc, loop.getMixedUpperBound()[0]);
-      Value per = arith::CeilDivUIOp::create(b, loc, trips, ompQuery(b, loc, kTeamSize));
-      Value piece = arith::DivUIOp::create(b, loc, loop.getInductionVar(0), per);
+      Value &piece = pieces[buffer.perIteration];
+      if (!piece)
+        piece = pieceOf(buffer.perIteration);
       offset = arith::AddIOp::create(
           b, loc, offset,
           arith::MulIOp::create(b, loc, piece, offsets.getResult(buffer.strideResult)));

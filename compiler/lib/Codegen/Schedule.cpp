@@ -112,6 +112,16 @@ static void setRegisterTile(TileSchedule &s, ArrayRef<int64_t> ranges, unsigned 
   s.tileSizes[m] = ShapedType::isDynamic(ranges[m]) || ranges[m] > mr ? mr : 0;
 }
 
+/// The 8 x 48 register tile (kShiftedMr x kShiftedNr) where 8 divides the
+/// rows: 48 columns are three registers, and res-tile-for-vectors cuts the
+/// tile into 16-column contractions sharing each k step (splitColumns).
+static void useShiftedTile(TileSchedule &s, ArrayRef<int64_t> ranges, unsigned m, unsigned n) {
+  if (ShapedType::isDynamic(ranges[m]) || ranges[m] % kShiftedMr != 0)
+    return;
+  s.tileSizes[m] = ranges[m] > kShiftedMr ? kShiftedMr : 0;
+  s.tileSizes[n] = kShiftedNr;
+}
+
 /// Does the tile read its vectors along `n` from rows whose length 16 does
 /// not divide (a convolution's columns read in place, [C kh kw, images x
 /// 7 x 7])? Then most vector loads span two cache lines, and the 8 x 48
@@ -139,10 +149,8 @@ static std::optional<TileSchedule> contractionTiles(linalg::LinalgOp op) {
   s.tileSizes.assign(op.getNumLoops(), 1);
   unsigned m = dims->m.back(), n = dims->n.back();
   setRegisterTile(s, ranges, m, n);
-  if (readsUnalignedRows(op, n) && ranges[m] % kShiftedMr == 0 && ranges[n] >= 2 * kShiftedNr) {
-    s.tileSizes[m] = ranges[m] > kShiftedMr ? kShiftedMr : 0;
-    s.tileSizes[n] = kShiftedNr;
-  }
+  if (readsUnalignedRows(op, n) && ranges[n] >= 2 * kShiftedNr)
+    useShiftedTile(s, ranges, m, n);
   // Batch and outer m/n dims first, then the register tile, then k: the
   // accumulator tile stays put while k runs. Outer k dims (a convolution's
   // weight gradient sums over images, then pixels) go first of all: each
@@ -236,12 +244,8 @@ static std::optional<TileSchedule> shiftedContractionTiles(linalg::LinalgOp op) 
   for (AffineExpr e : out.getResults().drop_back(2))
     s.tileSizes[cast<AffineDimExpr>(e).getPosition()] = 1;
   setRegisterTile(s, ranges, m, n);
-  // 48 columns are three registers: res-tile-for-vectors cuts the tile
-  // into 16-column contractions sharing each k step (splitColumns).
-  if (ranges[m] % kShiftedMr == 0 && ranges[n] > kShiftedNr) {
-    s.tileSizes[m] = ranges[m] > kShiftedMr ? kShiftedMr : 0;
-    s.tileSizes[n] = kShiftedNr;
-  }
+  if (ranges[n] > kShiftedNr)
+    useShiftedTile(s, ranges, m, n);
   for (unsigned d : shift->steps)
     s.tileSizes[d] = 1;
   for (AffineExpr e : out.getResults().drop_back(2))
