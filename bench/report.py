@@ -7,8 +7,13 @@ RAW.tsv has one line per run: round workload entry batch threads impl
 median_ms min_ms iters flops. Per configuration and implementation the
 table shows the median over the rounds of each run's median (and the
 rounds count); ratios are other/resc, so > 1 means resc is faster; GFLOP/s
-counts the GEMM FLOPs of the call (bench/resmlp_torch.py: flops) and % of
-peak divides by --peak GFLOP/s per core times the thread count."""
+counts the GEMM FLOPs of the call (bench/torch_bench.py: gemm_flops) and %
+of peak divides by --peak GFLOP/s per core times the thread count.
+
+A second table shows how each implementation scales from 1 thread to more:
+per round the 1-thread time over the T-thread time of the same round (the
+two runs minutes apart at most, so a slow drift of the shared machine
+cancels), then the median over the rounds."""
 import argparse
 import collections
 import csv
@@ -19,14 +24,36 @@ COLORS = {"resc": "tab:blue", "torch": "tab:orange", "openblas": "tab:green"}
 
 
 def load(path):
-    runs = collections.defaultdict(list)  # (workload, entry, batch, threads, impl) -> [ms]
+    runs = collections.defaultdict(dict)  # (workload, entry, batch, threads, impl) -> {round: ms}
     flops = {}
     with open(path) as f:
         for row in csv.DictReader(f, delimiter="\t"):
             key = (row["workload"], row["entry"], int(row["batch"]), int(row["threads"]))
-            runs[key + (row["impl"],)].append(float(row["median_ms"]))
+            runs[key + (row["impl"],)][int(row["round"])] = float(row["median_ms"])
             flops[key] = int(row["flops"])
     return runs, flops
+
+
+def scaling_table(runs, flops):
+    """Speed-up over 1 thread per configuration run with more, paired by round."""
+    head = ["workload", "batch", "threads"] + [f"{name} speed-up" for _, name in IMPLS]
+    lines = []
+    for key in sorted(flops, key=lambda k: (k[0], k[1] != "forward", k[1], k[2], k[3])):
+        workload, entry, batch, threads = key
+        if threads == 1:
+            continue
+        cells = [f"{workload} {entry}", str(batch), str(threads)]
+        for impl, _ in IMPLS:
+            one, many = runs.get(key[:3] + (1, impl), {}), runs.get(key + (impl,), {})
+            ratios = [one[r] / many[r] for r in one if r in many]
+            cells.append(f"{statistics.median(ratios):.2f}× ({min(ratios):.2f}–{max(ratios):.2f})"
+                         if ratios else "–")
+        lines.append("| " + " | ".join(cells) + " |")
+    if not lines:
+        return ""
+    return ("\n| " + " | ".join(head) + " |\n|" + "---|" * len(head) + "\n" + "\n".join(lines) +
+            "\n\nspeed-up: 1-thread ms over T-thread ms of the same round, median (lowest–highest) "
+            "over the rounds.\n")
 
 
 def main():
@@ -40,7 +67,7 @@ def main():
 
     def ms(key, impl):
         times = runs.get(key + (impl,))
-        return statistics.median(times) if times else None
+        return statistics.median(times.values()) if times else None
 
     def gflops(key, t):
         return flops[key] / (t * 1e-3) / 1e9
@@ -68,7 +95,7 @@ def main():
     rounds = max((len(v) for v in runs.values()), default=0)
     note = (f"\nms: median over {rounds} interleaved round(s) of each run's median; "
             f"ratios > 1: resc is faster; peak {a.peak:g} GFLOP/s per core × threads.\n")
-    text = "\n".join(lines) + "\n" + note
+    text = "\n".join(lines) + "\n" + note + scaling_table(runs, flops)
     with open(a.md, "w") as f:
         f.write(text)
     print(text, end="")

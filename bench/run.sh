@@ -15,10 +15,12 @@
 # Settings (environment):
 #   ROUNDS=3 ITERS=20 WARMUP=3   rounds; timed and warm-up calls per run
 #   QUICK=1                      ROUNDS=1 ITERS=3 WARMUP=1, to try the script
-#   WORKLOADS="resmlp resnet8 tinylm"   see workload() below
+#   WORKLOADS="resmlp linear resnet8 tinylm"   see workload() below
 #   ENTRIES="forward train_step" THREADS="1 2"
 #   BATCHES="32 256"             overrides each workload's own batch sizes
-#   PEAK=224                     FP32 GFLOP/s of one core (bench/peak.c on these Zen 5 machines; the issue assumed Zen 4, 116)
+#   PEAK=                        FP32 GFLOP/s of one core for "% of peak"; default: what
+#                                bench/peak.c measures on one thread at the start of the run
+#                                (224-243 on these Zen 5 and Sapphire Rapids machines; the issue assumed Zen 4, 116)
 #   TORCH_OMP_WAIT_POLICY=PASSIVE
 #   BENCH_OPENBLAS_CORETYPE      OpenBLAS kernels on AVX-512 CPUs (SkylakeX; see below)
 #   BUILD_DIR=build JOBS=        ninja -j for building resc (default: ninja's)
@@ -29,10 +31,9 @@ if [ "${QUICK:-0}" = 1 ]; then
   ROUNDS=${ROUNDS:-1} ITERS=${ITERS:-3} WARMUP=${WARMUP:-1}
 fi
 ROUNDS=${ROUNDS:-3} ITERS=${ITERS:-20} WARMUP=${WARMUP:-3}
-WORKLOADS=${WORKLOADS:-resmlp resnet8 tinylm}
+WORKLOADS=${WORKLOADS:-resmlp linear resnet8 tinylm}
 ENTRIES=${ENTRIES:-forward train_step}
 THREADS=${THREADS:-1 2}
-PEAK=${PEAK:-224}
 BUILD=${BUILD_DIR:-build}
 PY=/usr/bin/python3 # Debian's, which has torch (the pyenv python3 on PATH does not)
 OUT=bench/results
@@ -65,13 +66,15 @@ g++ -O3 -march=native -std=c++17 bench/openblas_resmlp.cpp -lopenblas -o "$WORK/
 $PY bench/check_openblas.py "$WORK/openblas_resmlp" --depth 2 --width 32 --batch 16 --steps 3 \
   >"$WORK/check_openblas.log" || { cat "$WORK/check_openblas.log" >&2; log "the OpenBLAS baseline disagrees with PyTorch"; exit 1; }
 
-# What the FMA units deliver here, for the report beside the nominal PEAK.
+# What the FMA units deliver here; the 1-thread figure is PEAK unless set.
 gcc -O3 -march=native -pthread bench/peak.c -o "$WORK/peak"
 measured_peak=""
-for t in $THREADS; do
-  measured_peak+="${measured_peak:+, }$("$WORK/peak" "$t" | sed 's/peak_gflops=\([0-9.]*\) threads=\([0-9]*\)/\1 GFLOP\/s with \2 thread(s)/')"
+for t in $(echo 1 $THREADS | tr ' ' '\n' | sort -nu); do
+  line=$("$WORK/peak" "$t")
+  [ "$t" = 1 ] && PEAK=${PEAK:-$(echo "$line" | sed 's/peak_gflops=\([0-9.]*\) .*/\1/')}
+  measured_peak+="${measured_peak:+, }$(echo "$line" | sed 's/peak_gflops=\([0-9.]*\) threads=\([0-9]*\)/\1 GFLOP\/s with \2 thread(s)/')"
 done
-log "measured FMA peak: $measured_peak"
+log "measured FMA peak: $measured_peak; % of peak is of $PEAK GFLOP/s per core"
 
 # --- 3. workloads ----------------------------------------------------------
 # A workload names its .res file and resc -D flags, resrun's extra --dim
@@ -85,6 +88,7 @@ workload() {
   case $1 in
     resmlp) RES=examples/resmlp.res WL_BATCHES="32 256"
             TORCH=bench/torch_resmlp.py OPENBLAS=$WORK/openblas_resmlp ;;
+    linear) RES=bench/linear.res WL_BATCHES="32 256" TORCH=bench/torch_linear.py ;;
     resnet8) RES=examples/resnet8.res WL_BATCHES="32" TORCH=bench/torch_resnet8.py ;;
     tinylm) RES=examples/tinylm.res WL_BATCHES="8" DIM_ARGS=(--dim T=128)
             TORCH=bench/torch_tinylm.py ;;
