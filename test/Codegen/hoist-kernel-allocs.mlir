@@ -65,3 +65,40 @@ func.func @takes_address() {
   "test.symbol"() {callee = @referenced} : () -> ()
   return
 }
+
+// A buffer of the thread chunks whose size has no bound (a weight
+// gradient's B panel, [batch, 64], sized by a memref.dim in the body)
+// becomes one buffer with a piece per chunk, [8, batch, 64], iteration i
+// using piece i, which the callers then allocate like any other. A bounded
+// one stays for res-stack-temporaries (each worker's stack).
+// CHECK-LABEL: func.func private @chunk_panels(
+// CHECK-SAME: %[[X:[a-z0-9_]+]]: memref<?x512xf32>, %[[P:[a-z0-9_]+]]: memref<8x?x64xf32>)
+// CHECK: scf.forall (%[[I:.*]]) = (0) to (512) step (64)
+// CHECK: %[[PIECE:.*]] = affine.apply #{{.*}}(%[[I]])
+// CHECK: %[[VIEW:.*]] = memref.subview %[[P]][%[[PIECE]], 0, 0] [1, %{{.*}}, 64] [1, 1, 1] : memref<8x?x64xf32> to memref<?x64xf32, strided<[64, 1], offset: ?>>
+// CHECK: vector.transfer_write %{{.*}}, %[[VIEW]]
+// CHECK: vector.transfer_read %[[VIEW]]
+// CHECK: memref.alloc() : memref<4x64xf32>
+// CHECK-LABEL: func.func @calls_chunk_panels(
+// CHECK-SAME: %[[IN:[a-z0-9_]+]]: memref<?x512xf32>
+// CHECK: %[[N:.*]] = memref.dim %[[IN]], %{{.*}} : memref<?x512xf32>
+// CHECK: %[[ALL:.*]] = memref.alloc(%[[N]]) {alignment = 64 : i64} : memref<8x?x64xf32>
+// CHECK: call @chunk_panels(%[[IN]], %[[ALL]])
+func.func private @chunk_panels(%x: memref<?x512xf32>) {
+  %c0 = arith.constant 0 : index
+  %pad = ub.poison : f32
+  scf.forall (%i) = (0) to (512) step (64) {
+    %n = memref.dim %x, %c0 : memref<?x512xf32>
+    %panel = memref.alloc(%n) {alignment = 64 : i64} : memref<?x64xf32>
+    %v = vector.transfer_read %x[%c0, %i], %pad {in_bounds = [true, true]} : memref<?x512xf32>, vector<1x64xf32>
+    vector.transfer_write %v, %panel[%c0, %c0] {in_bounds = [true, true]} : vector<1x64xf32>, memref<?x64xf32>
+    %w = vector.transfer_read %panel[%c0, %c0], %pad {in_bounds = [true, true]} : memref<?x64xf32>, vector<1x64xf32>
+    %small = memref.alloc() : memref<4x64xf32>
+    "test.use"(%w, %small) : (vector<1x64xf32>, memref<4x64xf32>) -> ()
+  }
+  return
+}
+func.func @calls_chunk_panels(%in: memref<?x512xf32>) {
+  call @chunk_panels(%in) : (memref<?x512xf32>) -> ()
+  return
+}

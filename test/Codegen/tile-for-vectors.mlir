@@ -615,3 +615,38 @@ func.func @aligned_rows(%a: tensor<64x288xf32>, %b: tensor<288x192xf32>) -> tens
   } -> tensor<64x192xf32>
   return %y : tensor<64x192xf32>
 }
+
+// A weight gradient dY^T X whose B (X, [batch, 512]) has a dynamic number of
+// rows is copied panel by panel into its chunks too (the buffer, sized by
+// the batch, becomes a kernel argument in res-hoist-kernel-allocs): read in
+// place, 1024 rows 2 KB apart filled the few cache sets they map to and the
+// tiles ran at half speed (TinyLM's fc2 gradient). A classifier head's 10
+// rows (two row tiles) read the panel too seldom for a copy to pay.
+// PAR-LABEL: func.func @dynamic_rows(
+// PAR: scf.forall (%{{.*}}) = (0) to (512) step (64)
+// PAR: linalg.copy ins(%{{.*}} : tensor<1x64xf32>) outs(%{{.*}} : tensor<1x64xf32>)
+// PAR: linalg.generic {{.*}} tensor<6x64xf32>
+// PAR-LABEL: func.func @dynamic_rows_head(
+// PAR: scf.forall
+// PAR-NOT: linalg.copy
+// PAR: return
+func.func @dynamic_rows(%dyt: tensor<128x?xf32>, %x: tensor<?x512xf32>, %acc: tensor<128x512xf32>) -> tensor<128x512xf32> {
+  %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%dyt, %x : tensor<128x?xf32>, tensor<?x512xf32>) outs(%acc : tensor<128x512xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<128x512xf32>
+  return %y : tensor<128x512xf32>
+}
+func.func @dynamic_rows_head(%dyt: tensor<10x?xf32>, %x: tensor<?x512xf32>, %acc: tensor<10x512xf32>) -> tensor<10x512xf32> {
+  %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%dyt, %x : tensor<10x?xf32>, tensor<?x512xf32>) outs(%acc : tensor<10x512xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %t = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<10x512xf32>
+  return %y : tensor<10x512xf32>
+}

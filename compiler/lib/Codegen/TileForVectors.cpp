@@ -243,6 +243,8 @@ static linalg::TransposeOp packableTranspose(linalg::LinalgOp contraction,
 /// Largest row panel a thread chunk copies onto its stack (res-stack-
 /// temporaries keeps up to 1 MiB per parallel body there).
 constexpr int64_t kMaxPanelBytes = 512 * 1024;
+/// Fewest output rows (four 6-row tiles) for which a panel copy pays.
+constexpr int64_t kMinPackedRows = 4 * kMr;
 
 /// The operand B[k, n] of `contraction` (n its innermost dim, the register
 /// tile's vector dim; static extents) when the thread chunks `chunks` split
@@ -260,8 +262,15 @@ static OpOperand *packableRows(linalg::LinalgOp contraction, ArrayRef<int64_t> c
   for (auto [d, size] : llvm::enumerate(chunks))
     if (size != 0 && d != n)
       return nullptr;
-  if (chunks[n] == 0 || ShapedType::isDynamic(ranges[n]) || ShapedType::isDynamic(ranges[k]) ||
-      chunks[n] >= ranges[n])
+  if (chunks[n] == 0 || ShapedType::isDynamic(ranges[n]) || chunks[n] >= ranges[n])
+    return nullptr;
+  // A copy is read once per row tile: with a few (a classifier head's 10
+  // rows) it costs about what it saves.
+  int64_t rows = 1;
+  for (unsigned m : dims->m)
+    rows = ShapedType::isDynamic(ranges[m]) || rows == ShapedType::kDynamic ? ShapedType::kDynamic
+                                                                              : rows * ranges[m];
+  if (rows != ShapedType::kDynamic && rows < kMinPackedRows)
     return nullptr;
   for (OpOperand *in : contraction.getDpsInputOperands()) {
     AffineMap map = contraction.getMatchingIndexingMap(in);
@@ -269,6 +278,8 @@ static OpOperand *packableRows(linalg::LinalgOp contraction, ArrayRef<int64_t> c
     if (map.getNumResults() != 2 || map.getDimPosition(0) != k || map.getDimPosition(1) != n ||
         b.getDefiningOp<linalg::TransposeOp>() || b.getDefiningOp<linalg::CopyOp>())
       continue;
+    if (ShapedType::isDynamic(ranges[k]))
+      return in;
     int64_t bytes = ranges[k] * chunks[n] * getElementTypeOrSelf(b).getIntOrFloatBitWidth() / 8;
     return bytes <= kMaxPanelBytes ? in : nullptr;
   }
@@ -285,7 +296,12 @@ static linalg::CopyOp packRows(RewriterBase &rewriter, linalg::LinalgOp contract
   rewriter.setInsertionPoint(contraction);
   Location loc = contraction.getLoc();
   auto type = cast<RankedTensorType>(rows->get().getType());
-  Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType());
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      dynamicSizes.push_back(tensor::DimOp::create(rewriter, loc, rows->get(), d));
+  Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType(),
+                                        dynamicSizes);
   auto copy = linalg::CopyOp::create(rewriter, loc, rows->get(), empty);
   rewriter.modifyOpInPlace(contraction, [&] { rows->set(copy.getResult(0)); });
   return copy;
