@@ -78,17 +78,23 @@ log "measured FMA peak: $measured_peak; % of peak is of $PEAK GFLOP/s per core"
 
 # --- 3. workloads ----------------------------------------------------------
 # A workload names its .res file and resc -D flags, resrun's extra --dim
-# arguments, its default batch sizes, and its peers: a PyTorch script and
+# arguments, its default batch sizes, multipliers of ITERS (REPEAT) and
+# WARMUP (WARM_REPEAT) for short calls, and its peers: a PyTorch script and
 # optionally an OpenBLAS binary, both taking
 #   --workload ENTRY --batch N --threads T --iters K --warmup W
 # and printing the "median_ms=<x> min_ms=<y> iters=<k>" line; the PyTorch
 # script also answers --flops --workload ENTRY --batch N with "flops=<n>".
 workload() {
-  RESC_FLAGS=() DIM_ARGS=() OPENBLAS=""
+  RESC_FLAGS=() DIM_ARGS=() OPENBLAS="" REPEAT=1 WARM_REPEAT=1
   case $1 in
     resmlp) RES=examples/resmlp.res WL_BATCHES="32 256"
             TORCH=bench/torch_resmlp.py OPENBLAS=$WORK/openblas_resmlp ;;
-    linear) RES=bench/linear.res WL_BATCHES="32 256" TORCH=bench/torch_linear.py ;;
+    # One layer's call takes 0.1-4 ms: 10x the timed calls, or the shared
+    # machine's hiccups decide its medians, and 50x the warm-up calls: a new
+    # process's second OpenMP thread can share the first one's CPU for its
+    # first ~10-20 ms (at 2 threads a b32 forward then took 0.35 ms instead
+    # of 0.14 in about half of the 30-call runs, slower than 1 thread).
+    linear) RES=bench/linear.res WL_BATCHES="32 256" TORCH=bench/torch_linear.py REPEAT=10 WARM_REPEAT=50 ;;
     resnet8) RES=examples/resnet8.res WL_BATCHES="32" TORCH=bench/torch_resnet8.py ;;
     tinylm) RES=examples/tinylm.res WL_BATCHES="8" DIM_ARGS=(--dim T=128)
             TORCH=bench/torch_tinylm.py ;;
@@ -154,7 +160,7 @@ printf 'round\tworkload\tentry\tbatch\tthreads\timpl\tmedian_ms\tmin_ms\titers\t
 # Runs one implementation once and appends its line to $RAW.
 measure() { # round workload entry batch threads impl flops
   local round=$1 w=$2 entry=$3 batch=$4 threads=$5 impl=$6 flops=$7 cmd line
-  local common=(--batch "$batch" --threads "$threads" --iters "$ITERS" --warmup "$WARMUP")
+  local common=(--batch "$batch" --threads "$threads" --iters $((ITERS * REPEAT)) --warmup $((WARMUP * WARM_REPEAT)))
   case $impl in
     resc) cmd=("$RESRUN" "$WORK/$w.so" --bench "$entry" "${DIM_ARGS[@]}" "${common[@]}") ;;
     torch) cmd=("$PY" "$TORCH" --workload "$entry" "${common[@]}") ;;
@@ -198,7 +204,7 @@ done
   echo "- machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1) (CPU family $(lscpu | sed -n 's/^CPU family: *//p' | head -1)), $(nproc) cores, load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
   corename=$($PY -c 'import ctypes; l = ctypes.CDLL("libopenblas.so.0"); l.openblas_get_corename.restype = ctypes.c_char_p; print(l.openblas_get_corename().decode())' 2>/dev/null || echo '?')
   echo "- resc $(git rev-parse --short HEAD 2>/dev/null || echo '?'); PyTorch $($PY -c 'import torch; print(torch.__version__)') with BLAS $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3); OpenBLAS $(dpkg-query -W -f '${Version}' libopenblas0-pthread 2>/dev/null || echo '?') with $corename kernels (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-})"
-  echo "- $ROUNDS round(s) x $ITERS timed calls after $WARMUP warm-up calls; compile time: $compile_info"
+  echo "- $ROUNDS round(s) x $ITERS timed calls after $WARMUP warm-up calls (linear: 10x the calls, 50x the warm-up); compile time: $compile_info"
   echo "- % of peak is of PEAK = $PEAK GFLOP/s per core x threads; an FMA loop (bench/peak.c) measured $measured_peak"
   echo
 } >"$OUT/$STAMP.md"

@@ -247,12 +247,15 @@ constexpr int64_t kMaxPanelBytes = 512 * 1024;
 constexpr int64_t kMinPackedRows = 4 * kMr;
 
 /// The operand B[k, n] of `contraction` (n its innermost dim, the register
-/// tile's vector dim; static extents) when the thread chunks `chunks` split
-/// only n into panels narrower than B's rows: each chunk reads a [K, panel]
+/// tile's vector dim; static n) when the thread chunks `chunks` split only
+/// n into panels narrower than B's rows: each chunk reads a [K, panel]
 /// strip of rows a whole row apart (a data gradient's W: 2-4 KB), once per
 /// 6-row register tile, each row on another page, where the hardware
-/// prefetchers do not follow. Copied into a contiguous panel per chunk, as
-/// BLAS packs B, the tiles stream it. Null for anything else.
+/// prefetchers do not follow; with many rows (a weight gradient's X, K = the
+/// batch: 1024 rows 2 KB apart in TinyLM) the strip also maps to a few
+/// cache sets only and is evicted between tiles (half speed). Copied into a
+/// contiguous panel per chunk, as BLAS packs B, the tiles stream it. Null
+/// for anything else.
 static OpOperand *packableRows(linalg::LinalgOp contraction, ArrayRef<int64_t> chunks) {
   FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(contraction);
   if (failed(dims) || dims->n.size() != 1 || dims->k.size() != 1)
