@@ -104,11 +104,13 @@ static void expandChunkBuffers(func::FuncOp fn) {
       AffineExpr iv = b.getAffineDimExpr(0);
       Value piece = affine::AffineApplyOp::create(b, alloc.getLoc(), (iv - lb).floorDiv(step),
                                                   ValueRange{forall.getInductionVars()[0]});
-      SmallVector<OpFoldResult> offsets{piece}, sizes{b.getIndexAttr(1)}, strides(
-                                                                              shape.size(), b.getIndexAttr(1));
-      for (OpFoldResult size : memref::getMixedSizes(b, alloc.getLoc(), alloc.getResult())) {
+      SmallVector<OpFoldResult> offsets{piece}, sizes{b.getIndexAttr(1)};
+      SmallVector<OpFoldResult> strides(shape.size(), b.getIndexAttr(1));
+      auto dynamicSize = alloc.getDynamicSizes().begin();
+      for (int64_t extent : type.getShape()) {
         offsets.push_back(b.getIndexAttr(0));
-        sizes.push_back(size);
+        sizes.push_back(ShapedType::isDynamic(extent) ? OpFoldResult(*dynamicSize++)
+                                                      : b.getIndexAttr(extent));
       }
       auto resultType = cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
           type.getShape(), whole.getType(), offsets, sizes, strides));
