@@ -244,7 +244,12 @@ def ResHoistKernelAllocs : Pass<"res-hoist-kernel-allocs", "mlir::ModuleOp"> {
     caller uses its own buffer. The entry's memory plan (`res-plan-scratch`)
     then places these buffers in the scratch arena with the others.
     Buffers whose size cannot be computed from the arguments stay where
-    they are.
+    they are. A buffer allocated in the body of a top-level one-dim
+    `scf.forall` with static bounds, read and written by vector transfers
+    only, whose size has no constant bound (a weight gradient's B panel,
+    `[batch, 64]`, which `res-stack-temporaries` cannot put on a worker's
+    stack) first becomes one buffer with a piece per iteration,
+    `[iterations, ...]`, allocated before the loop.
   }];
   let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
 }
