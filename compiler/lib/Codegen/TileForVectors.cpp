@@ -269,11 +269,16 @@ static OpOperand *packableRows(linalg::LinalgOp contraction, ArrayRef<int64_t> c
     return nullptr;
   // A copy is read once per row tile: with a few (a classifier head's 10
   // rows) it costs about what it saves.
-  int64_t rows = 1;
-  for (unsigned m : dims->m)
-    rows = ShapedType::isDynamic(ranges[m]) || rows == ShapedType::kDynamic ? ShapedType::kDynamic
-                                                                              : rows * ranges[m];
-  if (rows != ShapedType::kDynamic && rows < kMinPackedRows)
+  auto staticRows = [&]() -> std::optional<int64_t> {
+    int64_t rows = 1;
+    for (unsigned m : dims->m) {
+      if (ShapedType::isDynamic(ranges[m]))
+        return std::nullopt;
+      rows *= ranges[m];
+    }
+    return rows;
+  };
+  if (std::optional<int64_t> rows = staticRows(); rows && *rows < kMinPackedRows)
     return nullptr;
   for (OpOperand *in : contraction.getDpsInputOperands()) {
     AffineMap map = contraction.getMatchingIndexingMap(in);
