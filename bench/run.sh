@@ -20,7 +20,7 @@
 #   BATCHES="32 256"             overrides each workload's own batch sizes
 #   PEAK=                        FP32 GFLOP/s of one core for "% of peak"; default: what
 #                                bench/peak.c measures on one thread at the start of the run
-#                                (224-243 on these Zen 5 and Sapphire Rapids machines; the issue assumed Zen 4, 116)
+#                                (210-245 on these Zen 5 and Sapphire Rapids VMs; the issue assumed Zen 4, 116)
 #   TORCH_OMP_WAIT_POLICY=PASSIVE
 #   BENCH_OPENBLAS_CORETYPE      OpenBLAS kernels on AVX-512 CPUs (SkylakeX; see below)
 #   BUILD_DIR=build JOBS=        ninja -j for building resc (default: ninja's)
