@@ -28,14 +28,14 @@ gcc -O3 -march=native bench/gemm_ceiling.c -o "$WORK/tiles"
 FLOPS=$((2 * 256 * 1024 * 512))
 RAW=$WORK/raw.tsv
 : >"$RAW"
-run() { # round what
+run() { # round what; appends "round<TAB>what<TAB>GFLOP/s" lines
   case $2 in
-    peak) "$WORK/peak" 1 | sed 's/peak_gflops=\([0-9.]*\).*/peak \1/' ;;
+    peak) "$WORK/peak" 1 | sed 's/peak_gflops=\([0-9.]*\).*/peak\t\1/' ;;
     resc) "$BUILD/bin/resrun" "$WORK/linear.so" --bench forward --batch 256 --threads 1 --iters 30 --warmup 5 |
-            sed 's/.*min_ms=\([0-9.]*\).*/\1/' | awk -v f=$FLOPS '{ printf "resc %.1f\n", f / ($1 * 1e-3) / 1e9 }' ;;
-    vendor) "$WORK/vendor" ;;
-    tiles) "$WORK/tiles" | sed -n 's/^tile *6 x 64: \(in L1\|resc order\|Goto\) *\([0-9.]*\) GFLOP\/s/tile-6x64-\1 \2/p' | tr ' ' '-' | sed 's/-\([0-9.]*\)$/ \1/' ;;
-  esac | sed "s/^/$1 /" >>"$RAW"
+            sed 's/.*min_ms=\([0-9.]*\).*/\1/' | awk -v f=$FLOPS '{ printf "resc\t%.1f\n", f / ($1 * 1e-3) / 1e9 }' ;;
+    vendor) "$WORK/vendor" | tr ' ' '\t' ;;
+    tiles) "$WORK/tiles" | sed -n 's/^tile  6 x 64: \(.*[^ ]\)  *\([0-9.]*\) GFLOP\/s$/tile 6 x 64, \1\t\2/p' ;;
+  esac | sed "s/^/$1\t/" >>"$RAW"
 }
 WHAT=(peak resc vendor tiles)
 for ((r = 1; r <= ROUNDS; r++)); do
@@ -57,16 +57,17 @@ STAMP=$(date -u +%Y%m%d-%H%M%S)
 import statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
-    _, what, value = line.split()
+    _, what, value = line.rstrip("\n").split("\t")
     runs.setdefault(what, []).append(float(value))
 peak = statistics.median(runs["peak"])
-for what in ["peak", "resc", "onednn", "openblas", "tile-6x64-in-L1", "tile-6x64-resc-order", "tile-6x64-Goto"]:
+for what in ["peak", "resc", "onednn", "openblas",
+             "tile 6 x 64, in L1", "tile 6 x 64, resc order", "tile 6 x 64, Goto"]:
     if what in runs:
         m = statistics.median(runs[what])
         print(f"| {what} | {m:.1f} | {100 * m / peak:.0f}% |")
 PY
   echo
   echo "peak: bench/peak.c (FMAs from registers); resc: bench/linear.res forward (with its bias, W packed per call);"
-  echo "openblas/onednn: their sgemm (W packed per call); tile-*: bench/gemm_ceiling.c, packing outside the timing."
+  echo "openblas/onednn: their sgemm (W packed per call); tiles: bench/gemm_ceiling.c, packing outside the timing."
 } >"$OUT/gemm-$STAMP.md"
 cat "$OUT/gemm-$STAMP.md"

@@ -40,9 +40,7 @@ static Value aliasRoot(Value v) {
       return v;
     auto ret = cast<func::ReturnOp>(callee.getBody().back().getTerminator());
     Value returned = ret.getOperand(cast<OpResult>(v).getResultNumber());
-    while (auto cast = returned.getDefiningOp<memref::CastOp>())
-      returned = cast.getSource();
-    auto arg = dyn_cast<BlockArgument>(returned);
+    auto arg = dyn_cast<BlockArgument>(resc::stripCasts(returned));
     if (!arg || arg.getOwner() != &callee.getBody().front())
       return v;
     v = call.getOperand(arg.getArgNumber());

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "IndexRebuilder.h"
+#include "ReturnedBuffers.h"
 #include "resc/Codegen/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -33,45 +34,41 @@ using namespace mlir;
 
 namespace {
 
-/// The sizes of `alloc` (in `fn`) rebuilt at `call`, or failure.
-static FailureOr<SmallVector<Value>> sizesAt(memref::AllocOp alloc, func::FuncOp fn,
-                                             func::CallOp call, OpBuilder &b) {
+/// `fn`'s arguments sent to `values` (a call's operands, or the arguments
+/// themselves to recompute a size elsewhere in `fn`).
+static IRMapping argumentsTo(func::FuncOp fn, ValueRange values) {
   IRMapping map;
-  for (auto [arg, operand] : llvm::zip(fn.getArguments(), call.getOperands()))
-    map.map(arg, operand);
+  for (auto [arg, value] : llvm::zip(fn.getArguments(), values))
+    map.map(arg, value);
+  return map;
+}
+
+/// The dynamic sizes of `alloc` rebuilt at `b`'s insertion point from the
+/// arguments as `map` sends them, or failure.
+static FailureOr<SmallVector<Value>> sizesAt(memref::AllocOp alloc, const IRMapping &map,
+                                             OpBuilder &b) {
   resc::IndexRebuilder rebuilder(b, map);
   return rebuilder.rebuildAll(alloc.getDynamicSizes());
 }
 
-/// Whether `v` is available before `loop`: defined outside it, or a
-/// `memref.dim` of something that is (the batch size read in the body).
-static bool definedOutside(Value v, Operation *loop) {
-  if (!loop->isAncestor(v.getParentBlock()->getParentOp()))
-    return true;
-  auto dim = v.getDefiningOp<memref::DimOp>();
-  return dim && llvm::all_of(dim->getOperands(), [&](Value operand) {
-           return definedOutside(operand, loop);
-         });
-}
-
-/// `v` (definedOutside `loop`) as a value before it, cloning what it needs.
-static Value hoistedOutOf(Value v, Operation *loop, OpBuilder &b) {
-  if (!loop->isAncestor(v.getParentBlock()->getParentOp()))
-    return v;
-  Operation *op = v.getDefiningOp();
-  IRMapping map;
-  for (Value operand : op->getOperands())
-    map.map(operand, hoistedOutOf(operand, loop, b));
-  return b.clone(*op, map)->getResult(cast<OpResult>(v).getResultNumber());
+/// Whether sizesAt succeeds; tried in a scratch block, so it leaves no trace.
+static bool sizesKnown(memref::AllocOp alloc, const IRMapping &map) {
+  OpBuilder b(alloc->getContext());
+  Block scratch;
+  b.setInsertionPointToStart(&scratch);
+  bool ok = succeeded(sizesAt(alloc, map, b));
+  scratch.clear();
+  return ok;
 }
 
 /// An unbounded buffer allocated in the body of one of `fn`'s top-level
-/// one-dim `scf.forall`s (static bounds, sizes from outside the loop, read
-/// and written by vector transfers only) becomes a piece of one buffer
+/// one-dim `scf.forall`s (static bounds, sizes computable from the
+/// arguments, read and written by vector transfers only) becomes a piece of one buffer
 /// allocated before the loop, [chunks, ...] with iteration i using piece i,
 /// which the hoisting below then moves to the callers. Otherwise each
 /// chunk mallocs and frees its buffer on every call (fresh pages each time).
 static void expandChunkBuffers(func::FuncOp fn) {
+  IRMapping arguments = argumentsTo(fn, fn.getArguments());
   for (auto forall : fn.getBody().front().getOps<scf::ForallOp>()) {
     if (forall.getRank() != 1)
       continue;
@@ -84,17 +81,14 @@ static void expandChunkBuffers(func::FuncOp fn) {
     for (auto alloc : llvm::make_early_inc_range(forall.getBody()->getOps<memref::AllocOp>())) {
       MemRefType type = alloc.getType();
       bool movable = !resc::boundBytes(alloc) && type.getLayout().isIdentity() &&
-                     llvm::all_of(alloc.getDynamicSizes(),
-                                  [&](Value v) { return definedOutside(v, forall); }) &&
+                     sizesKnown(alloc, arguments) &&
                      llvm::all_of(alloc->getUsers(), [](Operation *user) {
                        return isa<vector::TransferReadOp, vector::TransferWriteOp>(user);
                      });
       if (!movable)
         continue;
       OpBuilder b(forall);
-      SmallVector<Value> dynamicSizes;
-      for (Value size : alloc.getDynamicSizes())
-        dynamicSizes.push_back(hoistedOutOf(size, forall, b));
+      SmallVector<Value> dynamicSizes = *sizesAt(alloc, arguments, b);
       SmallVector<int64_t> shape{chunks};
       llvm::append_range(shape, type.getShape());
       auto whole = memref::AllocOp::create(
@@ -127,17 +121,10 @@ static LogicalResult hoist(func::FuncOp fn, ArrayRef<func::CallOp> calls) {
   expandChunkBuffers(fn);
   SmallVector<memref::AllocOp> allocs;
   for (auto alloc : fn.getBody().front().getOps<memref::AllocOp>()) {
-    // Every call site must be able to compute the size from its operands;
-    // try it in a scratch block first so a failure leaves no trace.
-    bool ok = true;
-    for (func::CallOp call : calls) {
-      OpBuilder b(call);
-      Block scratch;
-      b.setInsertionPointToStart(&scratch);
-      ok &= succeeded(sizesAt(alloc, fn, call, b));
-      scratch.clear();
-    }
-    if (ok)
+    // Every call site must be able to compute the size from its operands.
+    if (llvm::all_of(calls, [&](func::CallOp call) {
+          return sizesKnown(alloc, argumentsTo(fn, call.getOperands()));
+        }))
       allocs.push_back(alloc);
   }
   if (allocs.empty())
@@ -151,12 +138,9 @@ static LogicalResult hoist(func::FuncOp fn, ArrayRef<func::CallOp> calls) {
   for (auto [k, alloc] : llvm::enumerate(allocs)) {
     if (failed(fn.insertArgument(firstNew + k, alloc.getType(), {}, alloc.getLoc())))
       return failure();
-    BlockArgument arg = fn.getArgument(firstNew + k);
     for (OpOperand &use : ret->getOpOperands()) {
-      Value v = use.get();
-      while (auto cast = v.getDefiningOp<memref::CastOp>())
-        v = cast.getSource();
-      if (v == alloc.getResult() && !dropResults.test(use.getOperandNumber())) {
+      if (resc::stripCasts(use.get()) == alloc.getResult() &&
+          !dropResults.test(use.getOperandNumber())) {
         dropResults.set(use.getOperandNumber());
         resultArg[use.getOperandNumber()] = firstNew + k;
       }
@@ -167,7 +151,8 @@ static LogicalResult hoist(func::FuncOp fn, ArrayRef<func::CallOp> calls) {
     OpBuilder b(call);
     SmallVector<Value> buffers;
     for (memref::AllocOp alloc : allocs) {
-      FailureOr<SmallVector<Value>> sizes = sizesAt(alloc, fn, call, b);
+      FailureOr<SmallVector<Value>> sizes =
+          sizesAt(alloc, argumentsTo(fn, call.getOperands()), b);
       auto buffer = memref::AllocOp::create(b, alloc.getLoc(), alloc.getType(), *sizes,
                                             alloc.getAlignmentAttr());
       buffers.push_back(buffer);

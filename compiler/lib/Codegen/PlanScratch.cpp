@@ -24,6 +24,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "IndexRebuilder.h"
+#include "ReturnedBuffers.h"
 #include "resc/Codegen/SizeExpr.h"
 #include "resc/Codegen/Passes.h"
 
@@ -67,12 +68,6 @@ struct Buffer {
   int64_t estimate = 0;
   bool dropped = false;    // stays on the heap
 };
-
-static Value stripCasts(Value v) {
-  while (auto cast = v.getDefiningOp<memref::CastOp>())
-    v = cast.getSource();
-  return v;
-}
 
 /// A size as a polynomial of the layout function's arguments: sorted
 /// argument indices (a monomial) to coefficients.
@@ -162,7 +157,8 @@ static AliasSets computeAliases(func::FuncOp fn,
         for (OpResult result : call->getResults()) {
           if (callee && !callee.isExternal()) {
             auto ret = cast<func::ReturnOp>(callee.getBody().back().getTerminator());
-            auto arg = dyn_cast<BlockArgument>(stripCasts(ret.getOperand(result.getResultNumber())));
+            auto arg = dyn_cast<BlockArgument>(
+                resc::stripCasts(ret.getOperand(result.getResultNumber())));
             if (arg && arg.getOwner() == &callee.getBody().front()) {
               changed |= addAll(result, call.getOperand(arg.getArgNumber()));
               continue;
@@ -375,9 +371,9 @@ void Planner::collect(bool plan) {
         if (!sets[v].contains(i))
           continue;
         ++positions;
-        ok &= stripCasts(v) == alloc.getResult() &&
+        ok &= resc::stripCasts(v) == alloc.getResult() &&
               llvm::none_of(yield.getOperands(), [&](Value w) {
-                return stripCasts(w) == loop.getRegionIterArg(k);
+                return resc::stripCasts(w) == loop.getRegionIterArg(k);
               });
       }
       ok &= positions == 1;

@@ -2,7 +2,8 @@
 //
 // Bufferization returns a value through a fresh identity-layout buffer that
 // only a copy writes; res-drop-in-place-results and res-entry-out-params
-// both look for that shape.
+// both look for that shape. Passes that follow a buffer to where it was
+// made look through the memref.casts bufferization puts in between.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +13,13 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 namespace resc {
+
+/// The buffer `v` is a cast of (through any chain of memref.casts).
+inline mlir::Value stripCasts(mlir::Value v) {
+  while (auto cast = v.getDefiningOp<mlir::memref::CastOp>())
+    v = cast.getSource();
+  return v;
+}
 
 /// The one copy into `alloc` when `alloc` is used only by it and by `ret`,
 /// else null.

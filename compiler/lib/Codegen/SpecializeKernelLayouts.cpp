@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ReturnedBuffers.h"
 #include "resc/Codegen/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -21,14 +22,6 @@ namespace resc {
 using namespace mlir;
 
 namespace {
-
-/// What a call passes for a memref argument, before the casts to the
-/// callee's type.
-static Value uncast(Value operand) {
-  while (auto cast = operand.getDefiningOp<memref::CastOp>())
-    operand = cast.getSource();
-  return operand;
-}
 
 /// `current` (the argument's type) with each stride and the offset static
 /// where every type in `passed` has that same static value.
@@ -91,7 +84,8 @@ struct ResSpecializeKernelLayouts
           continue;
         SmallVector<MemRefType> passed;
         for (func::CallOp call : calls)
-          passed.push_back(dyn_cast<MemRefType>(uncast(call.getOperand(arg.getArgNumber())).getType()));
+          passed.push_back(dyn_cast<MemRefType>(
+              resc::stripCasts(call.getOperand(arg.getArgNumber())).getType()));
         MemRefType joined = joinLayouts(type, passed);
         if (joined == type)
           continue;
@@ -103,7 +97,7 @@ struct ResSpecializeKernelLayouts
         arg.replaceAllUsesExcept(cast, cast);
         for (func::CallOp call : calls) {
           OpOperand &operand = call->getOpOperand(arg.getArgNumber());
-          Value source = uncast(operand.get());
+          Value source = resc::stripCasts(operand.get());
           b.setInsertionPoint(call);
           operand.set(source.getType() == joined
                           ? source

@@ -279,35 +279,43 @@ static void interleaveSharedLhs(func::FuncOp func) {
   // Each piece reads the lhs itself; one read after CSE.
   DominanceInfo dominance(func);
   eliminateCommonSubExpressions(rewriter, dominance, func);
-  DenseMap<Value, SmallVector<vector::ContractionOp>> byLhs;
+  // Per lhs: the contractions sharing it, each with its lanes (N); all of
+  // one block and of the first one's rows (M).
+  struct Piece {
+    vector::ContractionOp op;
+    int64_t lanes;
+  };
+  DenseMap<Value, SmallVector<Piece>> byLhs;
+  DenseMap<Value, int64_t> rowsOf;
   SmallVector<Value> order;
   func.walk([&](vector::ContractionOp op) {
     std::optional<std::pair<int64_t, int64_t>> shape = outerProductShape(op);
     if (!shape)
       return;
     auto &group = byLhs[op.getLhs()];
-    if (group.empty())
+    if (group.empty()) {
       order.push_back(op.getLhs());
-    if (group.empty() || (group.front()->getBlock() == op->getBlock() &&
-                          outerProductShape(group.front())->first == shape->first))
-      group.push_back(op);
+      rowsOf[op.getLhs()] = shape->first;
+    }
+    if (group.empty() || (group.front().op->getBlock() == op->getBlock() &&
+                          rowsOf[op.getLhs()] == shape->first))
+      group.push_back({op, shape->second});
   });
   for (Value lhs : order) {
-    ArrayRef<vector::ContractionOp> group = byLhs[lhs];
+    ArrayRef<Piece> group = byLhs[lhs];
     if (group.size() < 2)
       continue;
-    vector::ContractionOp last = group.front();
-    for (vector::ContractionOp op : group)
-      if (last->isBeforeInBlock(op))
-        last = op;
-    int64_t rows = outerProductShape(group.front())->first;
+    vector::ContractionOp last = group.front().op;
+    for (const Piece &piece : group)
+      if (last->isBeforeInBlock(piece.op))
+        last = piece.op;
+    int64_t rows = rowsOf[lhs];
     Location loc = last.getLoc();
     Type f32 = rewriter.getF32Type();
     rewriter.setInsertionPoint(last);
     Value column = vector::ShapeCastOp::create(rewriter, loc, VectorType::get({rows}, f32), lhs);
     SmallVector<Value> rhs, acc;
-    for (vector::ContractionOp op : group) {
-      int64_t lanes = outerProductShape(op)->second;
+    for (auto [op, lanes] : group) {
       rhs.push_back(
           vector::ShapeCastOp::create(rewriter, loc, VectorType::get({lanes}, f32), op.getRhs()));
       acc.push_back(vector::ShapeCastOp::create(rewriter, loc,
@@ -316,7 +324,7 @@ static void interleaveSharedLhs(func::FuncOp func) {
     for (int64_t i = 0; i < rows; ++i) {
       Value a = vector::ExtractOp::create(rewriter, loc, column, i);
       DenseMap<Type, Value> broadcasts;
-      for (auto [j, op] : llvm::enumerate(group)) {
+      for (unsigned j = 0; j < group.size(); ++j) {
         Type rowType = rhs[j].getType();
         Value &b = broadcasts[rowType];
         if (!b)
@@ -326,8 +334,8 @@ static void interleaveSharedLhs(func::FuncOp func) {
         acc[j] = vector::InsertOp::create(rewriter, loc, sum, acc[j], i);
       }
     }
-    for (auto [j, op] : llvm::enumerate(group)) {
-      vector::ContractionOp contract = op;
+    for (auto [j, piece] : llvm::enumerate(group)) {
+      vector::ContractionOp contract = piece.op;
       rewriter.replaceOp(contract, vector::ShapeCastOp::create(rewriter, loc,
                                                                contract.getResultType(), acc[j]));
     }
